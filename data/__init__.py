@@ -1,0 +1,1 @@
+"""Reference and sample data shipped with fugong (read with importlib.resources)."""

@@ -1,0 +1,1 @@
+"""The synthetic sample ledger (fictional enterprises)."""

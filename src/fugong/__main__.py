@@ -1,0 +1,3 @@
+from fugong.cli import main
+
+main()

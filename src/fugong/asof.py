@@ -1,0 +1,159 @@
+"""The value of any field as of the end of day D, as known at moment T.
+
+Everything the ledger shows is read through here, set-based in SQL (window
+functions, which SQLite and PostgreSQL both have), so a list or a report is a
+handful of queries whatever the size of the ledger.
+
+Rules (SPEC "History and time"):
+- a field's value as of D is its latest event dated <= D; same-day events
+  apply in the order they were recorded (event id);
+- an event counts only if its batch was recorded by T and not undone by T
+  (T = None: everything recorded, minus what is undone now);
+- an enterprise belongs to the ledger from its earliest dated entry in any
+  ledger; its attributes before their first date take their first value (a
+  registration dated after the first plan entry still names the enterprise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.sql import ColumnElement, Select, Subquery
+
+from .models import (
+    EVENT_MODELS,
+    Batch,
+    Labour,
+    LabourEvent,
+    Plan,
+    PlanEvent,
+    Problem,
+    ProblemEvent,
+)
+
+FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class View:
+    """A point of view on the history: as of the end of `as_of`, as known at `known_at`."""
+
+    as_of: date = FAR_FUTURE
+    known_at: datetime | None = None  # UTC, naive; None = now
+
+    def visible(self) -> ColumnElement[bool]:
+        """The condition on `Batch` for its events to count."""
+        if self.known_at is None:
+            return Batch.undone_at.is_(None)
+        return and_(
+            Batch.recorded_at <= self.known_at,
+            or_(Batch.undone_at.is_(None), Batch.undone_at > self.known_at),
+        )
+
+
+def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subquery:
+    """Per record of `kind`: the value of `field` as of the view (columns rid, value, dated).
+
+    `dated` is the business date of the event that set it.  With `fallback`, a
+    record whose first value is dated after D takes that first value (used for
+    enterprise attributes, see module docstring).
+    """
+    model, owner = EVENT_MODELS[kind]
+    column = getattr(model, field)
+    rid = getattr(model, owner)
+    if fallback:
+        in_range = model.business_date <= view.as_of
+        order = (
+            case((in_range, 0), else_=1),
+            case((in_range, model.business_date), else_=None).desc(),
+            model.business_date.asc(),
+            model.id.desc(),
+        )
+        where = [column.is_not(None)]
+    else:
+        order = (model.business_date.desc(), model.id.desc())
+        where = [column.is_not(None), model.business_date <= view.as_of]
+    ranked = (
+        select(
+            rid.label("rid"),
+            column.label("value"),
+            model.business_date.label("dated"),
+            func.row_number().over(partition_by=rid, order_by=order).label("rn"),
+        )
+        .join(Batch, Batch.id == model.batch_id)
+        .where(*where, view.visible())
+        .subquery()
+    )
+    return (
+        select(ranked.c.rid, ranked.c.value, ranked.c.dated)
+        .where(ranked.c.rn == 1)
+        .subquery(f"{kind}_{field}")
+    )
+
+
+def first_dates(kind: str, view: View) -> Subquery:
+    """Per record of `kind`: the business date of its earliest visible event (rid, since)."""
+    model, owner = EVENT_MODELS[kind]
+    rid = getattr(model, owner)
+    return (
+        select(rid.label("rid"), func.min(model.business_date).label("since"))
+        .join(Batch, Batch.id == model.batch_id)
+        .where(view.visible())
+        .group_by(rid)
+        .subquery(f"{kind}_since")
+    )
+
+
+def enterprise_since(view: View) -> Subquery:
+    """Per enterprise: the earliest business date of any visible entry in any ledger."""
+    parts = [
+        select(
+            EVENT_MODELS["enterprise"][0].enterprise_id.label("eid"),
+            EVENT_MODELS["enterprise"][0].business_date.label("dated"),
+        )
+        .join(Batch, Batch.id == EVENT_MODELS["enterprise"][0].batch_id)
+        .where(view.visible())
+    ]
+    for identity, model, owner in (
+        (Plan, PlanEvent, "plan_id"),
+        (Problem, ProblemEvent, "problem_id"),
+        (Labour, LabourEvent, "labour_id"),
+    ):
+        parts.append(
+            select(identity.enterprise_id.label("eid"), model.business_date.label("dated"))
+            .join(model, getattr(model, owner) == identity.id)
+            .join(Batch, Batch.id == model.batch_id)
+            .where(view.visible())
+        )
+    entries = union_all(*parts).subquery("entries")
+    return (
+        select(entries.c.eid, func.min(entries.c.dated).label("since"))
+        .group_by(entries.c.eid)
+        .subquery("enterprise_since")
+    )
+
+
+def enterprises(view: View, fields: tuple[str, ...]) -> Select:
+    """One row per enterprise in the ledger as of the view: `id`, `since` and `fields`."""
+    since = enterprise_since(view)
+    query = select(since.c.eid.label("id"), since.c.since).where(since.c.since <= view.as_of)
+    for field in fields:
+        sub = latest("enterprise", field, view, fallback=True)
+        query = query.add_columns(sub.c.value.label(field)).outerjoin(sub, sub.c.rid == since.c.eid)
+    return query
+
+
+def records(kind: str, view: View, fields: tuple[str, ...]) -> tuple[Select, Subquery]:
+    """One row per record of a ledger (plan/problem/labour) existing as of the view.
+
+    Returns the query (columns `id`, `since`, then `fields`) and the `since`
+    subquery, so callers can join more.
+    """
+    since = first_dates(kind, view)
+    query = select(since.c.rid.label("id"), since.c.since).where(since.c.since <= view.as_of)
+    for field in fields:
+        sub = latest(kind, field, view)
+        query = query.add_columns(sub.c.value.label(field)).outerjoin(sub, sub.c.rid == since.c.rid)
+    return query, since

@@ -1,0 +1,107 @@
+"""fugong init | db path | log — the ledger itself and its history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, read
+
+db_app = typer.Typer(help="Where the ledger is.", no_args_is_help=True)
+
+
+@db_app.command("path")
+@handles_errors
+def db_path(db: DbOpt = None, lang: LangOpt = None) -> None:
+    """Print which ledger fugong uses (--db, else $FUGONG_DB, else the data directory).
+
+    Example: fugong db path
+    """
+    from ..db import describe, ledger_url
+
+    typer.echo(describe(ledger_url(db)))
+
+
+@handles_errors
+def init(
+    sample: Annotated[
+        bool,
+        typer.Option("--sample", help="Load the bundled sample ledger (an empty ledger only)."),
+    ] = False,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Create the ledger, or bring an older one to the current schema.
+
+    Example: fugong init --sample
+    """
+    from ..db import describe, open_ledger
+    from ..schema import upgrade_schema
+
+    language = lang_of(lang)
+    ledger = open_ledger(db, upgrade=False)
+    upgrade_schema(ledger)
+    where = describe(ledger.url)
+    typer.echo(f"ledger ready: {where}" if language == "en" else f"账本已就绪: {where}", err=True)
+    if sample:
+        from ..sample import load_sample
+
+        summary = load_sample(ledger)
+        typer.echo(summary.text(language), err=True)
+
+
+@handles_errors
+def log(
+    enterprise: Annotated[
+        str | None, typer.Argument(help="Only this enterprise (USCC, exact name or id).")
+    ] = None,
+    batch: Annotated[int | None, typer.Option("--batch", help="Only this batch.")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.table,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Show the history, newest first: business date, when recorded, who, source, change.
+
+    Example: fugong log 乐山某某有限公司 --format json
+    """
+    from .. import render
+    from ..history import entries
+    from ..ledger import find_enterprise
+
+    language = lang_of(lang)
+
+    def work(session):
+        eid = find_enterprise(session=session, ref=enterprise).id if enterprise else None
+        return entries(session=session, enterprise_id=eid, batch_id=batch)
+
+    rows = read(db, work)
+    if fmt is ListFormat.json:
+        typer.echo(render.json_text(rows), nl=False)
+        return
+    flat = [
+        {
+            **row,
+            "record": f"{row['record']} #{row['record_id']} {row['enterprise'] or ''}".strip(),
+            "change": ", ".join(f"{k}={render.plain(v)}" for k, v in row["change"].items())
+            + (
+                " (undone)"
+                if row["undone"] and language == "en"
+                else " (已撤销)"
+                if row["undone"]
+                else ""
+            ),
+        }
+        for row in rows
+    ]
+    columns = ["business_date", "recorded_at", "by", "source", "batch", "record", "change"]
+    if fmt is ListFormat.csv:
+        typer.echo(render.csv_text(flat, columns), nl=False)
+    else:
+        typer.echo(render.table(flat, columns, language))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("log")(log)
+    app.add_typer(db_app, name="db")

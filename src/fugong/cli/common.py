@@ -1,0 +1,186 @@
+"""What every command shares: option aliases, the error edge, argument parsing.
+
+Kept free of SQLAlchemy so that `fugong --help` stays fast: the ledger modules
+are imported inside the commands that open a ledger.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import FugongError
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Ledger: a SQLite file path or a SQLAlchemy URL (default: $FUGONG_DB, "
+        "else the user data directory).",
+        show_default=False,
+    ),
+]
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of labels and messages (default: $FUGONG_LANG or zh)."),
+]
+DateOpt = Annotated[
+    str | None,
+    typer.Option("--date", help="Business date (业务日期) of what is recorded; default today."),
+]
+ByOpt = Annotated[
+    str | None,
+    typer.Option("--by", help="Who records (default: $FUGONG_USER, else the OS user)."),
+]
+AsOfOpt = Annotated[
+    str,
+    typer.Option(
+        "--as-of", help="Show the ledger as of the end of this day: a date, today, yesterday."
+    ),
+]
+DistrictOpt = Annotated[
+    str | None, typer.Option("--district", help="District: name, short name or code.")
+]
+FormatOpt = Annotated[ListFormat, typer.Option("--format", help="Output format.")]
+
+
+def lang_of(lang: Lang | None) -> str:
+    if lang is not None:
+        return lang.value
+    return "en" if os.environ.get("FUGONG_LANG", "").lower().startswith("en") else "zh"
+
+
+def fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Translate domain errors into `Error: …` on stderr and exit 1 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = lang_of(kwargs.get("lang"))
+        try:
+            return func(*args, **kwargs)
+        except FugongError as exc:
+            prefix = "Error" if lang == "en" else "错误"
+            fail(f"{prefix}: {exc.text(lang)}")
+        except BrokenPipeError:  # `fugong … | head`
+            sys.stderr.close()
+            raise typer.Exit(0) from None
+        except Exception as exc:  # database unreachable, disk full …
+            if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
+                orig = getattr(exc, "orig", exc)
+                prefix = "Error" if lang == "en" else "错误"
+                fail(f"{prefix}: 数据库错误 / database error: {orig}")
+            raise
+
+    return wrapper
+
+
+def parse_day(text: str | None, *, what: str = "--date") -> date:
+    """A business date option: a date in any accepted form, today, yesterday."""
+    if text is None:
+        return date.today()
+    word = text.strip().lower()
+    if word in ("today", "今天", "今日"):
+        return date.today()
+    if word in ("yesterday", "昨天", "昨日"):
+        return date.today() - timedelta(days=1)
+    from ..values import parse_date
+
+    try:
+        return parse_date(text)
+    except FugongError as exc:
+        raise FugongError(f"{what}: {text}: {exc.zh}", f"{what}: {text}: {exc.en}") from None
+
+
+def parse_known_at(text: str | None) -> datetime | None:
+    """--known-at as a naive UTC moment (how the ledger stores recorded_at)."""
+    if text is None:
+        return None
+    from datetime import UTC
+
+    from ..values import parse_moment
+
+    try:
+        moment = parse_moment(text)
+    except FugongError as exc:
+        raise FugongError(
+            f"--known-at: {text}: {exc.zh}", f"--known-at: {text}: {exc.en}"
+        ) from None
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def parse_option(parser: Callable[[str], Any], text: str | None, what: str) -> Any:
+    """Run a value parser on an option, naming the option in the error."""
+    if text is None:
+        return None
+    try:
+        return parser(text)
+    except FugongError as exc:
+        raise FugongError(f"{what}: {text}: {exc.zh}", f"{what}: {text}: {exc.en}") from None
+
+
+def command_line() -> str:
+    """The source of a recording command: how it was called."""
+    return "fugong " + shlex.join(sys.argv[1:])
+
+
+def warn(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def record(db: str | None, by: str | None, work: Callable[..., Any]) -> Any:
+    """Open the ledger and run `work(session, batch)` as one recorded command."""
+    from ..db import open_ledger
+    from ..ledger import current_user, new_batch
+
+    ledger = open_ledger(db)
+
+    def run(session):
+        batch = new_batch(
+            session=session, kind="command", source=command_line(), by=current_user(by)
+        )
+        return work(session, batch)
+
+    return ledger.write(run)
+
+
+def read(db: str | None, work: Callable[..., Any]) -> Any:
+    """Open the ledger and run `work(session)` in one read transaction."""
+    from ..db import open_ledger
+
+    return open_ledger(db).read(work)
+
+
+def scope_codes(session, district: str | None) -> list[str] | None:
+    """The district codes named by --district (None: the whole ledger)."""
+    if district is None:
+        return None
+    from ..ledger import district_codes_in, resolve_district
+
+    return district_codes_in(
+        session=session, district=resolve_district(session=session, text=district)
+    )

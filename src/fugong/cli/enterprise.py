@@ -1,0 +1,250 @@
+"""fugong enterprise add|list|show|edit — the master record the three ledgers point at."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    AsOfOpt,
+    ByOpt,
+    DateOpt,
+    DbOpt,
+    DistrictOpt,
+    FormatOpt,
+    LangOpt,
+    ListFormat,
+    handles_errors,
+    lang_of,
+    parse_day,
+    parse_option,
+    read,
+    record,
+    warn,
+)
+from .lists import show_list
+
+app = typer.Typer(help="Register and edit enterprises (企业).", no_args_is_help=True)
+
+Ent = Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")]
+
+
+def _uscc(text: str | None, lang: str) -> str | None:
+    from ..values import normalize_uscc
+
+    if text is None:
+        return None
+    code, check_ok = parse_option(normalize_uscc, text, "--uscc")
+    if not check_ok:
+        warn(
+            f"warning: USCC {code}: wrong check character (accepted; `fugong check` lists it)"
+            if lang == "en"
+            else f"警告: 统一社会信用代码 {code} 校验位不符 (已接受; fugong check 会列出)"
+        )
+    return code
+
+
+def _attrs(sector, employees) -> dict:
+    from ..values import parse_count, parse_term
+    from ..vocab import SECTOR
+
+    return {
+        "sector": parse_option(lambda t: parse_term(SECTOR, t), sector, "--sector"),
+        "employees": parse_option(parse_count, employees, "--employees"),
+    }
+
+
+@app.command("add")
+@handles_errors
+def add(
+    name: Annotated[str, typer.Argument(help="Enterprise name (企业名称), as it should be shown.")],
+    district: Annotated[
+        str, typer.Option("--district", help="District: name, short name or code.")
+    ],
+    uscc: Annotated[
+        str | None, typer.Option("--uscc", help="统一社会信用代码 (18 characters).")
+    ] = None,
+    sector: Annotated[
+        str | None, typer.Option("--sector", help="工业 服务业 建筑业 农业 其他")
+    ] = None,
+    above_scale: Annotated[bool, typer.Option("--above-scale", help="规上企业.")] = False,
+    key: Annotated[bool, typer.Option("--key", help="重点企业.")] = False,
+    employees: Annotated[str | None, typer.Option("--employees", help="职工总数.")] = None,
+    liaison: Annotated[str | None, typer.Option("--liaison", help="挂联干部.")] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help="联系人.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="联系电话.")] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Register an enterprise.
+
+    Example: fugong enterprise add "乐山某某有限公司" --district 沙湾 --above-scale --employees 120
+    """
+    from ..ledger import register_enterprise, resolve_district
+
+    language = lang_of(lang)
+    on = parse_day(date)
+    code = _uscc(uscc, language)
+    attrs = _attrs(sector, employees)
+
+    def work(session, batch):
+        where = resolve_district(session=session, text=district).code
+        ent = register_enterprise(
+            session=session,
+            batch=batch,
+            on=on,
+            name=name,
+            district=where,
+            uscc=code,
+            above_scale=above_scale,
+            key_enterprise=key,
+            liaison=liaison,
+            contact=contact,
+            phone=phone,
+            **attrs,
+        )
+        return ent.id, ent.name
+
+    eid, shown = record(db, by, work)
+    typer.echo(f"registered #{eid} {shown}" if language == "en" else f"已登记企业 #{eid} {shown}")
+
+
+@app.command("edit")
+@handles_errors
+def edit(
+    enterprise: Ent,
+    name: Annotated[str | None, typer.Option("--name", help="New name (a rename).")] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help="New district (a move).")
+    ] = None,
+    uscc: Annotated[str | None, typer.Option("--uscc", help="统一社会信用代码.")] = None,
+    sector: Annotated[str | None, typer.Option("--sector")] = None,
+    above_scale: Annotated[
+        bool | None, typer.Option("--above-scale/--not-above-scale", help="规上 or not.")
+    ] = None,
+    key: Annotated[bool | None, typer.Option("--key/--not-key", help="重点企业 or not.")] = None,
+    employees: Annotated[str | None, typer.Option("--employees")] = None,
+    liaison: Annotated[str | None, typer.Option("--liaison")] = None,
+    contact: Annotated[str | None, typer.Option("--contact")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Change an enterprise's attributes from a business date on (a rename, a move …).
+
+    Example: fugong enterprise edit 乐山某某有限公司 --not-above-scale --date 2020-02-20
+    """
+    from ..ledger import edit_enterprise, find_enterprise, resolve_district
+
+    language = lang_of(lang)
+    on = parse_day(date)
+    code = _uscc(uscc, language)
+    attrs = _attrs(sector, employees)
+
+    def work(session, batch):
+        ent = find_enterprise(session=session, ref=enterprise)
+        changes = {
+            "name": name.strip() if name is not None else None,
+            "district": resolve_district(session=session, text=district).code if district else None,
+            "uscc": code,
+            "above_scale": above_scale,
+            "key_enterprise": key,
+            "liaison": liaison,
+            "contact": contact,
+            "phone": phone,
+            **attrs,
+        }
+        return ent.id, edit_enterprise(
+            session=session, batch=batch, on=on, enterprise=ent, changes=changes
+        )
+
+    eid, diff = record(db, by, work)
+    if not diff:
+        warn("nothing changed" if language == "en" else "没有变化")
+        return
+    fields = ", ".join(f"{k}={v}" for k, v in diff.items())
+    typer.echo(f"#{eid} changed: {fields}" if language == "en" else f"#{eid} 已修改: {fields}")
+
+
+@app.command("list")
+@handles_errors
+def list_(
+    district: DistrictOpt = None,
+    as_of: AsOfOpt = "today",
+    fmt: FormatOpt = ListFormat.table,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """List the enterprises in the ledger as of a day.
+
+    Example: fugong enterprise list --district 沙湾 --format csv
+    """
+    show_list("enterprises", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)
+
+
+@app.command("show")
+@handles_errors
+def show(
+    enterprise: Ent,
+    as_of: AsOfOpt = "today",
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Show one enterprise with its plan, problems and labour demand as of a day.
+
+    Example: fugong enterprise show 91511111MA0000000X
+    """
+    from .. import render
+    from ..asof import View
+    from ..ledger import find_enterprise
+    from ..listing import ROWS
+
+    language = lang_of(lang)
+    day = parse_day(as_of, what="--as-of")
+
+    def work(session):
+        ent = find_enterprise(session=session, ref=enterprise)
+        view = View(day)
+        return {
+            ledger: ROWS[ledger](session=session, view=view, enterprise_id=ent.id)
+            for ledger in ROWS
+        }
+
+    found = read(db, work)
+    if not found["enterprises"]:
+        from ..errors import FugongError
+
+        raise FugongError(
+            f"{enterprise} 截至 {day} 尚未登记", f"{enterprise} not in the ledger by {day}"
+        )
+    if fmt is ListFormat.json:
+        doc = dict(found["enterprises"][0])
+        doc["plan"] = found["plans"][0] if found["plans"] else None
+        doc["problems"] = found["problems"]
+        doc["labour"] = found["labour"]
+        typer.echo(render.json_text(doc), nl=False)
+        return
+    ent = found["enterprises"][0]
+    vocabs = render.VOCABS["enterprises"]
+    lines = [
+        f"{render.label(k, language)}: {render.display(v, language, vocabs.get(k))}"
+        for k, v in ent.items()
+        if v is not None
+    ]
+    typer.echo("\n".join(lines))
+    from .lists import TABLE_COLUMNS
+
+    for ledger, title in (
+        ("plans", ("复产计划", "plan")),
+        ("problems", ("复产问题", "problems")),
+        ("labour", ("用工需求", "labour demand")),
+    ):
+        if found[ledger]:
+            typer.echo(f"\n{title[1] if language == 'en' else title[0]}")
+            typer.echo(render.table(found[ledger], TABLE_COLUMNS[ledger], language, ledger))

@@ -1,0 +1,124 @@
+"""fugong labour add|fill|list — 用工需求台账."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    AsOfOpt,
+    ByOpt,
+    DateOpt,
+    DbOpt,
+    DistrictOpt,
+    FormatOpt,
+    LangOpt,
+    ListFormat,
+    handles_errors,
+    lang_of,
+    parse_day,
+    parse_option,
+    record,
+)
+from .lists import show_list
+
+app = typer.Typer(help="Labour demand (用工需求台账).", no_args_is_help=True)
+
+
+@app.command("add")
+@handles_errors
+def add(
+    enterprise: Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")],
+    job: Annotated[
+        str, typer.Option("--job", help="普工 技工 工程师 管理人员 营销 其他, or free text.")
+    ],
+    needed: Annotated[str, typer.Option("--needed", help="How many are needed.")],
+    filled: Annotated[
+        str | None, typer.Option("--filled", help="How many are already hired.")
+    ] = None,
+    requirements: Annotated[str | None, typer.Option("--requirements", help="技能要求.")] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Record an enterprise's demand for workers of one job type; prints its id.
+
+    Example: fugong labour add 乐山某某有限公司 --job 普工 --needed 30
+    """
+    from ..ledger import add_labour, find_enterprise
+    from ..values import parse_count, parse_job
+
+    language = lang_of(lang)
+    on = parse_day(date)
+    job_type = parse_option(parse_job, job, "--job")
+    need = parse_option(parse_count, needed, "--needed")
+    have = parse_option(parse_count, filled, "--filled") or 0
+
+    def work(session, batch):
+        ent = find_enterprise(session=session, ref=enterprise)
+        return add_labour(
+            session=session,
+            batch=batch,
+            on=on,
+            enterprise=ent,
+            job_type=job_type,
+            needed=need,
+            filled=have,
+            requirements=requirements,
+        ).id
+
+    lid = record(db, by, work)
+    typer.echo(f"recorded labour demand #{lid}" if language == "en" else f"已登记用工需求 #{lid}")
+
+
+@app.command("fill")
+@handles_errors
+def fill(
+    labour_id: Annotated[str, typer.Argument(help="The labour demand's id.")],
+    count: Annotated[str, typer.Option("--count", help="How many more were hired (added).")],
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Add newly hired workers to a labour demand.
+
+    Example: fugong labour fill 1 --count 10 --date 2020-02-13
+    """
+    from ..errors import FugongError
+    from ..ledger import fill_labour, get_labour
+    from ..values import parse_count
+
+    language = lang_of(lang)
+    on = parse_day(date)
+    if not labour_id.strip().lstrip("#").isdigit():
+        raise FugongError(
+            f"用工需求编号应为数字: {labour_id}", f"a labour id is a number: {labour_id}"
+        )
+    lid = int(labour_id.strip().lstrip("#"))
+    add_count = parse_option(parse_count, count, "--count")
+
+    def work(session, batch):
+        labour = get_labour(session=session, labour_id=lid)
+        return fill_labour(session=session, batch=batch, on=on, labour=labour, count=add_count)
+
+    filled = record(db, by, work)
+    typer.echo(f"#{lid} filled {filled}" if language == "en" else f"#{lid} 已招 {filled} 人")
+
+
+@app.command("list")
+@handles_errors
+def list_(
+    district: DistrictOpt = None,
+    as_of: AsOfOpt = "today",
+    fmt: FormatOpt = ListFormat.table,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """List labour demand as of a day (with `gap` = needed − filled).
+
+    Example: fugong labour list --district 沙湾 --format csv
+    """
+    show_list("labour", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)

@@ -1,0 +1,204 @@
+"""fugong plan add|set|inspect|list — 企业复工复产计划台账."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .common import (
+    AsOfOpt,
+    ByOpt,
+    DateOpt,
+    DbOpt,
+    DistrictOpt,
+    FormatOpt,
+    LangOpt,
+    ListFormat,
+    handles_errors,
+    lang_of,
+    parse_day,
+    parse_option,
+    record,
+    warn,
+)
+from .lists import show_list
+
+app = typer.Typer(help="Resumption plans (复工复产计划台账).", no_args_is_help=True)
+
+Ent = Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")]
+StatusOpt = Annotated[
+    str,
+    typer.Option(
+        "--status",
+        help="not_stopped 未停工 · planned 计划复产 · approved 验收通过 · resumed 已复产 · "
+        "suspended 暂缓 · excluded 剔除",
+    ),
+]
+
+
+def _status(text: str) -> str:
+    from ..values import parse_term
+    from ..vocab import PLAN_STATUS
+
+    return parse_option(lambda t: parse_term(PLAN_STATUS, t), text, "--status")
+
+
+def _said(language: str, name: str, diff: dict) -> str:
+    from ..render import display
+    from ..vocab import PLAN_STATUS
+
+    if not diff:
+        return ""
+    parts = [
+        f"{k}={display(v, language, PLAN_STATUS if k == 'status' else None)}"
+        for k, v in diff.items()
+    ]
+    return f"{name}: " + ", ".join(parts)
+
+
+@app.command("add")
+@handles_errors
+def add(
+    enterprise: Ent,
+    status: StatusOpt,
+    planned_on: Annotated[str | None, typer.Option("--planned-on", help="计划复产日期.")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (needed for excluded).")
+    ] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Put an enterprise's plan into the ledger.
+
+    Example: fugong plan add 乐山某某有限公司 --status planned --planned-on 2020-02-10
+    """
+    from ..ledger import add_plan, find_enterprise
+
+    language = lang_of(lang)
+    on = parse_day(date)
+    state = _status(status)
+    planned = parse_day(planned_on, what="--planned-on") if planned_on else None
+
+    def work(session, batch):
+        ent = find_enterprise(session=session, ref=enterprise)
+        add_plan(
+            session=session,
+            batch=batch,
+            on=on,
+            enterprise=ent,
+            status=state,
+            planned_on=planned,
+            reason=reason,
+        )
+        return ent.name
+
+    name = record(db, by, work)
+    typer.echo(_said(language, name, {"status": state}))
+
+
+@app.command("set")
+@handles_errors
+def set_(
+    enterprise: Ent,
+    status: StatusOpt,
+    returned: Annotated[
+        str | None, typer.Option("--returned", help="到岗人数 (with resumed).")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (needed for excluded).")
+    ] = None,
+    planned_on: Annotated[str | None, typer.Option("--planned-on", help="计划复产日期.")] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Change a plan's status (resumed, suspended, excluded …) from a business date on.
+
+    Example: fugong plan set 乐山某某有限公司 --status resumed --returned 50 --date 2020-02-13
+    """
+    from ..ledger import find_enterprise, set_plan
+    from ..values import parse_count
+
+    language = lang_of(lang)
+    on = parse_day(date)
+    state = _status(status)
+    count = parse_option(parse_count, returned, "--returned")
+    planned = parse_day(planned_on, what="--planned-on") if planned_on else None
+
+    def work(session, batch):
+        ent = find_enterprise(session=session, ref=enterprise)
+        diff = set_plan(
+            session=session,
+            batch=batch,
+            on=on,
+            enterprise=ent,
+            status=state,
+            returned=count,
+            reason=reason,
+            planned_on=planned,
+        )
+        return ent.name, diff
+
+    name, diff = record(db, by, work)
+    if not diff:
+        warn("nothing changed" if language == "en" else "没有变化")
+    else:
+        typer.echo(_said(language, name, diff))
+
+
+@app.command("inspect")
+@handles_errors
+def inspect(
+    enterprise: Ent,
+    passed: Annotated[
+        bool, typer.Option("--passed", help="The inspection passed (验收通过).")
+    ] = False,
+    failed: Annotated[bool, typer.Option("--failed", help="The inspection failed.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="What the inspectors found.")] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Record an inspection (验收): a pass approves production, a failure keeps it planned.
+
+    Example: fugong plan inspect 乐山某某有限公司 --passed --date 2020-02-12
+    """
+    from ..errors import FugongError
+    from ..ledger import find_enterprise, inspect_plan
+
+    language = lang_of(lang)
+    if passed == failed:
+        raise FugongError(
+            "请给出 --passed 或 --failed (二选一)", "give exactly one of --passed, --failed"
+        )
+    on = parse_day(date)
+
+    def work(session, batch):
+        ent = find_enterprise(session=session, ref=enterprise)
+        return ent.name, inspect_plan(
+            session=session, batch=batch, on=on, enterprise=ent, passed=passed, note=note
+        )
+
+    name, changes = record(db, by, work)
+    typer.echo(_said(language, name, {k: v for k, v in changes.items() if v is not None}))
+
+
+@app.command("list")
+@handles_errors
+def list_(
+    district: DistrictOpt = None,
+    as_of: AsOfOpt = "today",
+    fmt: FormatOpt = ListFormat.table,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """List the plans as of a day.
+
+    Example: fugong plan list --district 沙湾 --as-of 2020-02-14 --format json
+    """
+    show_list("plans", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)

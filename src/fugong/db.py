@@ -1,0 +1,186 @@
+"""Where the ledger lives and how to open it.
+
+One way to reach the database (STYLE.md #7): `--db`, else `FUGONG_DB`, else a
+file in the user's data directory.  A plain path is SQLite; anything with
+`://` is a SQLAlchemy URL (PostgreSQL).  Opening a ledger brings it to the
+current schema (Alembic migrations in `fugong.migrations`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from .errors import FugongError
+
+# The newest migration; a ledger at this revision is opened without loading
+# Alembic at all.  tests/test_db.py checks it against the migration scripts.
+SCHEMA_HEAD = "0002"
+
+BUSY_TIMEOUT_MS = 30_000
+BUSY_RETRIES = 5
+
+T = TypeVar("T")
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("fugong", appauthor=False) / "ledger.db"
+
+
+def ledger_url(db: str | None = None) -> str:
+    """The SQLAlchemy URL of the ledger: --db, else FUGONG_DB, else the data directory."""
+    chosen = db or os.environ.get("FUGONG_DB") or str(default_path())
+    if "://" in chosen:
+        if chosen.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2
+            chosen = "postgresql+psycopg://" + chosen[len("postgresql://") :]
+        return chosen
+    return "sqlite:///" + str(Path(chosen).expanduser().absolute())
+
+
+def describe(url: str) -> str:
+    """The ledger as a user names it: a path for SQLite, the URL without password otherwise."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///") :]
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def make_engine(url: str) -> Engine:
+    if is_sqlite(url):
+        path = Path(url[len("sqlite:///") :])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FugongError(f"无法创建账本目录 {path.parent}: {exc}") from None
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _sqlite_setup(engine)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=False)
+    except ModuleNotFoundError as exc:
+        raise FugongError(
+            f"缺少数据库驱动 ({exc.name}); 请安装: pip install 'fugong[postgres]'",
+            f"database driver missing ({exc.name}); install: pip install 'fugong[postgres]'",
+        ) from None
+    except Exception as exc:  # malformed URL and the like
+        raise FugongError(f"无法识别的数据库地址: {url} ({exc})") from None
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL, foreign keys, busy timeout; and BEGIN IMMEDIATE for writers.
+
+    pysqlite's own transaction handling starts transactions lazily, so a writer
+    that read first could fail to upgrade its lock without waiting.  We take
+    over BEGIN (the SQLAlchemy-documented recipe) and make every transaction
+    IMMEDIATE: writers queue on the busy timeout instead of failing, and in
+    WAL mode readers of other processes are never blocked by it.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Ledger:
+    """An opened ledger: its URL and engine."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+
+    @property
+    def sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction, retrying a bounded number of times
+        when the database reports it is busy (never shown to the user)."""
+        for attempt in range(BUSY_RETRIES):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except OperationalError as exc:
+                if not _is_busy(exc) or attempt == BUSY_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def read(self, work: Callable[[Session], T]) -> T:
+        with self.session() as session:
+            return work(session)
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower()
+    return any(
+        word in message
+        for word in ("database is locked", "busy", "deadlock detected", "could not serialize")
+    )
+
+
+def open_ledger(db: str | None = None, *, upgrade: bool = True) -> Ledger:
+    """Open (and if needed create or upgrade) the ledger named by --db / FUGONG_DB."""
+    ledger = Ledger(ledger_url(db))
+    if upgrade:
+        try:
+            current = schema_revision(ledger)
+        except OperationalError as exc:
+            raise FugongError(
+                f"无法打开账本 {describe(ledger.url)}: {exc.orig}",
+                f"cannot open the ledger {describe(ledger.url)}: {exc.orig}",
+            ) from None
+        if current != SCHEMA_HEAD:
+            from .schema import upgrade_schema
+
+            upgrade_schema(ledger)
+    return ledger
+
+
+def schema_revision(ledger: Ledger) -> str | None:
+    """The Alembic revision the ledger is at, None for an empty database."""
+    with ledger.engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:
+            conn.rollback()
+            return None

@@ -1,0 +1,175 @@
+"""The ledger's tables.
+
+The history is the truth.  Every recording command and every import is one
+`Batch` (who, when, source); every fact it records is one row of an *event*
+table (`EnterpriseEvent`, `PlanEvent`, `ProblemEvent`, `LabourEvent`) with its
+business date.  An event row carries only the fields it changes; NULL means
+"not changed here".  The value of a field as of day D, as known at moment T,
+is the latest event (by business date, then by recording order) with a
+non-NULL value, dated on or before D, whose batch was recorded by T and not
+undone by T.  Nothing is ever deleted: an undo marks its batch as taken back
+(itself a new batch), a correction is a new event.
+
+The identity tables (`Enterprise`, `Plan`, `Problem`, `Labour`) only hold what
+makes a record itself: its id and the keys imports match on.  `Enterprise`
+also caches its current uscc / name / district for matching; `ledger.py`
+keeps that cache equal to what the history says.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import NaiveDatetime
+from sqlmodel import Field, SQLModel
+
+
+class District(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=12)
+    name: str
+    short_names: str = ""  # ";"-separated
+    parent: str | None = Field(default=None, index=True)
+
+
+class Batch(SQLModel, table=True):
+    """One recording command or one import: the unit of history and of undo."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # "command" | "import" | "undo" | "init"
+    source: str  # the command line, or the imported file
+    by: str
+    recorded_at: NaiveDatetime = Field(index=True)  # UTC
+    undone_at: NaiveDatetime | None = None  # UTC; set by the undo batch
+    undone_by: int | None = None  # the undo batch's id
+    note: str | None = None
+
+
+class Enterprise(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # cache of the current values (see module docstring)
+    uscc: str | None = Field(default=None, index=True)
+    name: str
+    name_key: str = Field(index=True)
+    district: str
+
+
+class EnterpriseEvent(SQLModel, table=True):
+    __tablename__ = "enterprise_event"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id")
+    business_date: date
+    line: int | None = None  # line of the imported file
+    action: str  # "register" | "edit" | "import"
+    name: str | None = None
+    district: str | None = None
+    uscc: str | None = None
+    sector: str | None = None
+    above_scale: bool | None = None
+    key_enterprise: bool | None = None
+    employees: int | None = None
+    liaison: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", unique=True)
+
+
+class PlanEvent(SQLModel, table=True):
+    __tablename__ = "plan_event"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    business_date: date
+    line: int | None = None
+    action: str  # "add" | "set" | "inspect" | "import"
+    status: str | None = None
+    planned_on: date | None = None
+    returned: int | None = None
+    reason: str | None = None
+    note: str | None = None
+    inspection: str | None = None  # "passed" | "failed"
+
+
+class Problem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    ref: str | None = Field(default=None, index=True)  # the office's own number
+    raised_on: date
+    description_key: str  # matching key when a sheet has no ref
+
+
+class ProblemEvent(SQLModel, table=True):
+    __tablename__ = "problem_event"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    problem_id: int = Field(foreign_key="problem.id")
+    business_date: date
+    line: int | None = None
+    action: str  # "add" | "assign" | "resolve" | "reopen" | "import"
+    category: str | None = None
+    description: str | None = None
+    department: str | None = None
+    deadline: date | None = None
+    status: str | None = None
+    resolution: str | None = None
+    reason: str | None = None
+
+
+class Labour(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
+    job_type: str
+    raised_on: date
+
+
+class LabourEvent(SQLModel, table=True):
+    __tablename__ = "labour_event"
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    labour_id: int = Field(foreign_key="labour.id")
+    business_date: date
+    line: int | None = None
+    action: str  # "add" | "fill" | "import"
+    needed: int | None = None
+    filled: int | None = None
+    requirements: str | None = None
+    note: str | None = None
+
+
+# Per ledger: the event model, its identity model, the identity column, and the
+# fields an event may carry.  Used by the as-of queries, the log and undo.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "enterprise": (
+        "name",
+        "district",
+        "uscc",
+        "sector",
+        "above_scale",
+        "key_enterprise",
+        "employees",
+        "liaison",
+        "contact",
+        "phone",
+    ),
+    "plan": ("status", "planned_on", "returned", "reason", "note", "inspection"),
+    "problem": (
+        "category",
+        "description",
+        "department",
+        "deadline",
+        "status",
+        "resolution",
+        "reason",
+    ),
+    "labour": ("needed", "filled", "requirements", "note"),
+}
+EVENT_MODELS = {
+    "enterprise": (EnterpriseEvent, "enterprise_id"),
+    "plan": (PlanEvent, "plan_id"),
+    "problem": (ProblemEvent, "problem_id"),
+    "labour": (LabourEvent, "labour_id"),
+}

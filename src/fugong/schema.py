@@ -1,0 +1,58 @@
+"""Create or upgrade a ledger's schema, and load the reference data.
+
+Schema changes are ordered Alembic migrations (`fugong.migrations.versions`),
+run from the package itself (no alembic.ini), so the same steps serve SQLite
+and PostgreSQL.  Only imported when a ledger is not yet at SCHEMA_HEAD.
+"""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+from sqlmodel import Session, select
+
+from .db import Ledger
+from .models import District
+
+
+def alembic_config(ledger: Ledger, connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("fugong") / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_schema(ledger: Ledger, revision: str = "head") -> None:
+    """Bring the ledger to `revision` (default: the newest), then load the districts."""
+    from alembic import command
+
+    with ledger.engine.begin() as connection:
+        command.upgrade(alembic_config(ledger, connection), revision)
+    if revision == "head":
+        with Session(ledger.engine) as session:
+            load_districts(session)
+            session.commit()
+
+
+def load_districts(session: Session) -> int:
+    """Insert the bundled reference districts that the ledger does not have yet."""
+    known = set(session.exec(select(District.code)).all())
+    added = 0
+    source = resources.files("fugong.data") / "districts.csv"
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["code"] in known:
+                continue
+            session.add(
+                District(
+                    code=row["code"],
+                    name=row["name"],
+                    short_names=row["short_names"],
+                    parent=row["parent"] or None,
+                )
+            )
+            added += 1
+    return added
