@@ -1,9 +1,145 @@
-"""fugong report — the figures the office sends upward."""
+"""fugong report — the figures the office sends upward every day."""
 
 from __future__ import annotations
 
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from .common import (
+    AsOfOpt,
+    DbOpt,
+    LangOpt,
+    handles_errors,
+    lang_of,
+    parse_day,
+    parse_known_at,
+    read,
+)
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    plain = "plain"
+    csv = "csv"
+    json = "json"
+
+
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".txt": "plain"}
+
+
+@handles_errors
+def report(
+    district: Annotated[
+        str | None,
+        typer.Option(
+            "--district", help="One district (name, short name or code); default the city."
+        ),
+    ] = None,
+    as_of: AsOfOpt = "today",
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="Ignore what was recorded after this moment (ISO 8601)."),
+    ] = None,
+    all_enterprises: Annotated[
+        bool, typer.Option("--all-enterprises", help="Count every enterprise, not only 规上.")
+    ] = False,
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            help="table, markdown, plain, csv or json (default: table, "
+            "or what -o's extension says).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file.")
+    ] = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Print the figures of a district, or of the city with a row per district.
+
+    Example: fugong report --district 沙湾 --as-of 2020-02-14 --format json
+    """
+    from ..errors import FugongError
+    from ..ledger import resolve_district
+    from ..models import District
+    from ..reports import report as build
+
+    language = lang_of(lang)
+    day = parse_day(as_of, what="--as-of")
+    moment = parse_known_at(known_at)
+    chosen = fmt.value if fmt else None
+    if chosen is None and output is not None:
+        chosen = EXTENSIONS.get(output.suffix.lower(), "plain")
+    chosen = chosen or "table"
+
+    def work(session):
+        if district is not None:
+            scope = resolve_district(session=session, text=district)
+        else:
+            from sqlmodel import select
+
+            roots = session.exec(select(District).where(District.parent.is_(None))).all()
+            if len(roots) != 1:
+                names = ", ".join(r.name for r in roots)
+                raise FugongError(
+                    f"请用 --district 选择城市: {names}", f"choose a city with --district: {names}"
+                )
+            scope = roots[0]
+        return build(
+            session=session,
+            district=scope,
+            as_of=day,
+            known_at=moment,
+            all_enterprises=all_enterprises,
+        )
+
+    doc = read(db, work)
+    text = _render(doc, chosen, language, to_terminal=output is None and sys.stdout.isatty())
+    if output is None:
+        if text is not None:
+            typer.echo(text, nl=False)
+        return
+    encoding = "utf-8-sig" if chosen == "csv" else "utf-8"
+    if text is None:  # table into a file: plain text, same figures
+        text = _render(doc, "plain", language, to_terminal=False)
+    try:
+        output.write_text(text, encoding=encoding)
+    except OSError as exc:
+        raise FugongError(
+            f"无法写入 {output}: {exc.strerror}", f"cannot write {output}: {exc.strerror}"
+        ) from None
+    typer.echo(f"wrote {output}" if language == "en" else f"已写入 {output}", err=True)
+
+
+def _render(doc, fmt: str, language: str, *, to_terminal: bool) -> str | None:
+    from .. import render
+
+    if fmt == "json":
+        return render.json_text(doc)
+    if fmt == "csv":
+        return render.report_csv(doc)
+    if fmt in ("markdown", "plain"):
+        return render.report_text(doc, language, fmt)
+    from rich.console import Console
+
+    # Off a terminal: never wrap or truncate, no colour; on one: honour NO_COLOR.
+    console = Console(
+        width=None if to_terminal else 10_000,
+        no_color=bool(os.environ.get("NO_COLOR")) or not to_terminal,
+        highlight=False,
+        soft_wrap=not to_terminal,
+    )
+    render.report_rich(doc, language, console)
+    return None
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("report")(report)

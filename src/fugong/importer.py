@@ -1,0 +1,622 @@
+"""Apply a validated sheet to the ledger: match, diff, record — one batch, one transaction.
+
+`ingest.py` reads and validates the cells; this module decides what each row
+means for the ledger (SPEC "Matching" and "Dates of what a sheet records"):
+which enterprise and record it is, which of its values differ from what the
+ledger says as of the row's business date, and records only those, each event
+pointing at the file and line.  Inserts are buffered and written in chunks
+with executemany (RETURNING for the new ids), so a large sheet is a few
+thousand statements, not hundreds of thousands.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from .errors import FugongError, RowError, SheetError
+from .ledger import district_resolver, new_batch, refresh_enterprises
+from .models import (
+    EVENT_FIELDS,
+    EVENT_MODELS,
+    Batch,
+    Enterprise,
+    Labour,
+    Plan,
+    Problem,
+)
+from .values import name_key
+
+CHUNK = 2000
+ENTERPRISE_ATTRS = (
+    "sector",
+    "above_scale",
+    "key_enterprise",
+    "employees",
+    "liaison",
+    "contact",
+    "phone",
+)
+KIND_LEDGER = {
+    "enterprise": "enterprises",
+    "plan": "plans",
+    "problem": "problems",
+    "labour": "labour",
+}
+LEDGER_LABELS = {
+    "enterprises": "企业",
+    "plans": "复产计划",
+    "problems": "问题",
+    "labour": "用工需求",
+}
+
+
+class Ref:
+    """A record of this import: an id now (existing) or after the next flush (new)."""
+
+    __slots__ = ("id", "uscc", "new")
+
+    def __init__(self, id: int | None = None, uscc: str | None = None, new: bool = False):
+        self.id = id
+        self.uscc = uscc
+        self.new = new
+
+
+@dataclass
+class ImportSummary:
+    ledger: str
+    file: str
+    rows: int = 0
+    created: Counter = field(default_factory=Counter)  # kind -> new records
+    changed: Counter = field(default_factory=Counter)  # kind -> existing records changed
+    unchanged: int = 0  # rows that changed nothing
+    skipped: int = 0  # rows rejected under --skip-invalid
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    batch_id: int | None = None
+    dry_run: bool = False
+
+    def text(self, lang: str = "zh") -> str:
+        def counts(counter: Counter) -> str:
+            names = (lambda k: k) if lang == "en" else LEDGER_LABELS.get
+            return ", ".join(f"{names(k)} {v}" for k, v in sorted(counter.items())) or "0"
+
+        created, changed = counts(self.created), counts(self.changed)
+        if lang == "en":
+            head = "would import" if self.dry_run else f"imported (batch {self.batch_id})"
+            text = (
+                f"{head} {self.file}: {self.rows} rows; new: {created}; changed: {changed}; "
+                f"unchanged rows: {self.unchanged}"
+            )
+            return text + (f"; rejected rows: {self.skipped}" if self.skipped else "")
+        head = "试导入 (未写入)" if self.dry_run else f"已导入 (批次 {self.batch_id})"
+        text = (
+            f"{head} {self.file}: {self.rows} 行; 新增: {created}; 变更: {changed}; "
+            f"无变化行: {self.unchanged}"
+        )
+        return text + (f"; 跳过错误行: {self.skipped}" if self.skipped else "")
+
+
+class _Timeline:
+    """What the ledger (plus this import so far) says of one record: events in order."""
+
+    __slots__ = ("events",)
+
+    def __init__(self, events: list[tuple[date, int, dict[str, Any]]]):
+        self.events = events
+
+    def state(self, on: date, *, fallback: bool = False) -> dict[str, Any]:
+        state: dict[str, Any] = {}
+        later: dict[str, Any] = {}
+        for when, _seq, values in self.events:
+            target = state if when <= on else later if fallback else None
+            if target is None:
+                continue
+            for k, v in values.items():
+                if target is later and k in later:
+                    continue
+                target[k] = v
+        for k, v in later.items():
+            state.setdefault(k, v)
+        return state
+
+    def has_resumption_on(self, on: date) -> bool:
+        return any(w == on and v.get("status") == "resumed" for w, _s, v in self.events)
+
+
+class Importer:
+    """Applies rows of one ledger to the session, buffering inserts."""
+
+    def __init__(self, *, session: Session, batch: Batch, ledger: str, default_date: date):
+        self.session = session
+        self.batch = batch
+        self.ledger = ledger
+        self.default_date = default_date
+        self.seq = 0
+        self.summary_created: Counter = Counter()
+        self.changed_records: set[tuple[str, int]] = set()
+        self.cache_dirty: set[int] = set()
+        self._new_enterprises: list[tuple[Ref, dict]] = []
+        self._new_identity: dict[str, list[tuple[Ref, Ref, dict]]] = {
+            "plan": [],
+            "problem": [],
+            "labour": [],
+        }
+        self._events: dict[str, list[tuple[Ref, dict]]] = {k: [] for k in EVENT_MODELS}
+        self._timelines: dict[tuple[str, int], _Timeline] = {}
+        self._load_indexes()
+
+    # ---------------------------------------------------------------- indexes
+
+    def _load_indexes(self) -> None:
+        self.by_uscc: dict[str, Ref] = {}
+        self.by_name: dict[tuple[str, str], Ref] = {}
+        live = set(
+            self.session.execute(
+                select(EVENT_MODELS["enterprise"][0].enterprise_id)
+                .join(Batch, Batch.id == EVENT_MODELS["enterprise"][0].batch_id)
+                .where(Batch.undone_at.is_(None))
+                .distinct()
+            ).scalars()
+        )
+        rows = self.session.execute(
+            select(Enterprise.id, Enterprise.uscc, Enterprise.name_key, Enterprise.district)
+        )
+        for eid, uscc, key, district in rows:
+            if eid not in live:
+                continue
+            ref = Ref(eid, uscc)
+            if uscc:
+                self.by_uscc[uscc] = ref
+            self.by_name.setdefault((key, district), ref)
+        self.plans: dict[int, Ref] = {}
+        self.problems_by_ref: dict[str, Ref] = {}
+        self.problems_by_key: dict[tuple[int, date, str], Ref] = {}
+        self.labour: dict[tuple[int, str], Ref] = {}
+        if self.ledger == "plans":
+            for pid, eid in self.session.execute(select(Plan.id, Plan.enterprise_id)):
+                self.plans[eid] = Ref(pid)
+        elif self.ledger == "problems":
+            for pid, eid, ref, raised, key in self.session.execute(
+                select(
+                    Problem.id,
+                    Problem.enterprise_id,
+                    Problem.ref,
+                    Problem.raised_on,
+                    Problem.description_key,
+                )
+            ):
+                if ref:
+                    self.problems_by_ref[ref] = Ref(pid)
+                self.problems_by_key[(eid, raised, key)] = Ref(pid)
+        elif self.ledger == "labour":
+            for lid, eid, job in self.session.execute(
+                select(Labour.id, Labour.enterprise_id, Labour.job_type)
+            ):
+                self.labour[(eid, job)] = Ref(lid)
+
+    # ---------------------------------------------------------------- timelines
+
+    def _timeline(self, kind: str, ref: Ref) -> _Timeline:
+        key = (kind, id(ref) if ref.id is None else ref.id)
+        line = self._timelines.get(key)
+        if line is None:
+            events: list[tuple[date, int, dict[str, Any]]] = []
+            if not ref.new:
+                model, owner = EVENT_MODELS[kind]
+                for ev in self.session.execute(
+                    select(model)
+                    .join(Batch, Batch.id == model.batch_id)
+                    .where(getattr(model, owner) == ref.id, Batch.undone_at.is_(None))
+                    .order_by(model.business_date, model.id)
+                ).scalars():
+                    values = {
+                        f: getattr(ev, f) for f in EVENT_FIELDS[kind] if getattr(ev, f) is not None
+                    }
+                    events.append((ev.business_date, -1, values))
+            line = _Timeline(events)
+            self._timelines[key] = line
+        return line
+
+    def _record(self, kind: str, ref: Ref, on: date, changes: dict[str, Any], line: int) -> None:
+        """Record the changes (already diffed) as one event of `ref` dated `on`."""
+        if not changes:
+            return
+        self.seq += 1
+        timeline = self._timeline(kind, ref)
+        timeline.events.append((on, self.seq, dict(changes)))
+        timeline.events.sort(key=lambda e: (e[0], e[1]))
+        self._events[kind].append(
+            (ref, {"business_date": on, "line": line, "action": "import", **changes})
+        )
+        if not ref.new:
+            self.changed_records.add((kind, ref.id))
+
+    def _diff(
+        self, kind: str, ref: Ref, on: date, wanted: dict[str, Any], fallback: bool = False
+    ) -> dict[str, Any]:
+        state = self._timeline(kind, ref).state(on, fallback=fallback)
+        return {k: v for k, v in wanted.items() if v is not None and state.get(k) != v}
+
+    # ---------------------------------------------------------------- enterprises
+
+    def enterprise(self, values: dict[str, Any], line: int, own_date: date | None) -> Ref:
+        uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
+        ref = self.by_uscc.get(uscc) if uscc else None
+        if ref is None and name and district:
+            candidate = self.by_name.get((name_key(name), district))
+            if candidate is not None and (not uscc or candidate.uscc is None):
+                ref = candidate
+        attrs = {k: values.get(k) for k in ENTERPRISE_ATTRS}
+        if ref is None:
+            if not (name and district):
+                raise _RowProblem(
+                    "uscc",
+                    uscc or "",
+                    "未知的统一社会信用代码; 新企业须有企业名称和区县",
+                    "unknown USCC; a new enterprise needs a name and a district",
+                )
+            ref = Ref(None, uscc, new=True)
+            on = min(own_date, self.default_date) if own_date else self.default_date
+            changes = {"name": name, "district": district, "uscc": uscc, **attrs}
+            changes = {k: v for k, v in changes.items() if v is not None}
+            self._new_enterprises.append(
+                (
+                    ref,
+                    {"name": name, "name_key": name_key(name), "district": district, "uscc": uscc},
+                )
+            )
+            self.summary_created["enterprises"] += 1
+            if uscc:
+                self.by_uscc[uscc] = ref
+            self.by_name.setdefault((name_key(name), district), ref)
+            self._record("enterprise", ref, on, changes, line)
+            return ref
+        wanted = {"uscc": uscc, "name": name, "district": district, **attrs}
+        diff = self._diff("enterprise", ref, self.default_date, wanted, fallback=True)
+        if "uscc" in diff:
+            owner = self.by_uscc.get(diff["uscc"])
+            if owner is not None and owner is not ref:
+                raise _RowProblem(
+                    "uscc",
+                    diff["uscc"],
+                    "该代码已属于另一家企业",
+                    "this USCC belongs to another enterprise",
+                )
+            self.by_uscc[diff["uscc"]] = ref
+            ref.uscc = diff["uscc"]
+        if diff:
+            if ref.id is not None and {"uscc", "name", "district"} & diff.keys():
+                self.cache_dirty.add(ref.id)
+            self._record("enterprise", ref, self.default_date, diff, line)
+        return ref
+
+    # ---------------------------------------------------------------- ledgers
+
+    def apply(self, values: dict[str, Any], line: int) -> bool:
+        """Apply one validated row; returns whether it recorded anything."""
+        before = self.seq
+        own = values.get("raised_on") if self.ledger in ("problems", "labour") else None
+        ent = self.enterprise(values, line, own)
+        if self.ledger == "plans":
+            self._plan(ent, values, line)
+        elif self.ledger == "problems":
+            self._problem(ent, values, line)
+        elif self.ledger == "labour":
+            self._labour(ent, values, line)
+        if (
+            self.seq - before
+            and len(self._events["enterprise"]) + sum(len(v) for v in self._events.values())
+            >= CHUNK
+        ):
+            self.flush()
+        return self.seq != before
+
+    def _identity(self, kind: str, ent: Ref, ref: Ref, values: dict) -> None:
+        self._new_identity[kind].append((ref, ent, values))
+        self.summary_created[KIND_LEDGER[kind]] += 1
+
+    def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
+        ref = self.plans.get(ent.id) if ent.id is not None else None
+        ref = ref or self.plans.get(id(ent))
+        if ref is None:
+            if not any(
+                v.get(k) is not None
+                for k in ("status", "planned_on", "inspection", "resumed_on", "returned")
+            ):
+                return  # a row with enterprise attributes only
+            ref = Ref(None, new=True)
+            self.plans[ent.id if ent.id is not None else id(ent)] = ref
+            self._identity("plan", ent, ref, {})
+        status = v.get("status")
+        if v.get("inspection") is not None:
+            on = v.get("inspected_on") or self.default_date
+            self._record(
+                "plan", ref, on, self._diff("plan", ref, on, {"inspection": v["inspection"]}), line
+            )
+        resumed_on = v.get("resumed_on")
+        if resumed_on is not None:
+            timeline = self._timeline("plan", ref)
+            wanted = {"status": "resumed"}
+            if status == "resumed" and v.get("returned") is not None:
+                wanted["returned"] = v["returned"]
+            if not timeline.has_resumption_on(resumed_on):
+                diff = self._diff("plan", ref, resumed_on, wanted)
+                self._record("plan", ref, resumed_on, diff, line)
+            elif "returned" in wanted:
+                self._record(
+                    "plan",
+                    ref,
+                    resumed_on,
+                    self._diff("plan", ref, resumed_on, {"returned": wanted["returned"]}),
+                    line,
+                )
+        wanted = {
+            "planned_on": v.get("planned_on"),
+            "reason": v.get("reason"),
+            "note": v.get("note"),
+        }
+        if status is not None and not (status == "resumed" and resumed_on is not None):
+            wanted["status"] = status
+            if status == "resumed":
+                wanted["returned"] = v.get("returned")
+        on = self.default_date
+        diff = self._diff("plan", ref, on, wanted)
+        if diff.get("status") == "excluded" and not (
+            v.get("reason") or self._timeline("plan", ref).state(on).get("reason")
+        ):
+            raise _RowProblem("status", status, "剔除须填写原因", "excluded needs a reason")
+        self._record("plan", ref, on, diff, line)
+
+    def _problem(self, ent: Ref, v: dict[str, Any], line: int) -> None:
+        raised = v.get("raised_on") or self.default_date
+        description = v.get("description")
+        ref = self.problems_by_ref.get(v["ref"]) if v.get("ref") else None
+        key = None
+        if ref is None and description:
+            key = (ent.id if ent.id is not None else id(ent), raised, name_key(description))
+            ref = self.problems_by_key.get(key)
+        resolved_on = v.get("resolved_on")
+        if resolved_on is not None and resolved_on < raised:
+            raise _RowProblem(
+                "resolved_on",
+                str(resolved_on),
+                "办结日期早于提出日期",
+                "resolved before it was raised",
+            )
+        if ref is None:
+            missing = [c for c in ("category", "description") if not v.get(c)]
+            if missing:
+                raise _RowProblem(
+                    missing[0],
+                    "",
+                    "新问题须有问题类别和问题描述",
+                    "a new problem needs a category and a description",
+                )
+            ref = Ref(None, new=True)
+            if v.get("ref"):
+                self.problems_by_ref[v["ref"]] = ref
+            key = key or (ent.id if ent.id is not None else id(ent), raised, name_key(description))
+            self.problems_by_key[key] = ref
+            self._identity(
+                "problem",
+                ent,
+                ref,
+                {
+                    "ref": v.get("ref"),
+                    "raised_on": raised,
+                    "description_key": name_key(description),
+                },
+            )
+            first = {k: v.get(k) for k in ("category", "description", "department", "deadline")}
+            first["status"] = "open"
+            self._record(
+                "problem", ref, raised, {k: x for k, x in first.items() if x is not None}, line
+            )
+            on = raised
+        else:
+            on = self.default_date
+            wanted = {k: v.get(k) for k in ("category", "description", "department", "deadline")}
+            self._record("problem", ref, on, self._diff("problem", ref, on, wanted), line)
+        status = v.get("status")
+        if status == "resolved" or (status is None and v.get("resolution") and resolved_on):
+            when = resolved_on or max(self.default_date, on)
+            wanted = {"status": "resolved", "resolution": v.get("resolution")}
+            self._record("problem", ref, when, self._diff("problem", ref, when, wanted), line)
+        elif status == "open":
+            when = max(self.default_date, on)
+            self._record(
+                "problem", ref, when, self._diff("problem", ref, when, {"status": "open"}), line
+            )
+
+    def _labour(self, ent: Ref, v: dict[str, Any], line: int) -> None:
+        job = v.get("job_type")
+        if job is None:
+            raise _RowProblem("job_type", "", "缺少工种", "the job type is missing")
+        key = (ent.id if ent.id is not None else id(ent), job)
+        ref = self.labour.get(key)
+        wanted = {k: v.get(k) for k in ("needed", "filled", "requirements", "note")}
+        if ref is None:
+            if v.get("needed") is None:
+                raise _RowProblem(
+                    "needed",
+                    "",
+                    "新用工需求须有需求人数",
+                    "a new labour demand needs the number needed",
+                )
+            raised = v.get("raised_on") or self.default_date
+            ref = Ref(None, new=True)
+            self.labour[key] = ref
+            self._identity("labour", ent, ref, {"job_type": job, "raised_on": raised})
+            wanted["filled"] = wanted["filled"] or 0
+            self._record(
+                "labour", ref, raised, {k: x for k, x in wanted.items() if x is not None}, line
+            )
+            return
+        on = self.default_date
+        state = self._timeline("labour", ref).state(on)
+        needed = wanted["needed"] if wanted["needed"] is not None else state.get("needed") or 0
+        filled = wanted["filled"] if wanted["filled"] is not None else state.get("filled") or 0
+        if filled > needed:
+            raise _RowProblem(
+                "filled",
+                str(filled),
+                f"已招人数超过需求人数 {needed}",
+                f"filled exceeds needed ({needed})",
+            )
+        self._record("labour", ref, on, self._diff("labour", ref, on, wanted), line)
+
+    # ---------------------------------------------------------------- writing
+
+    def flush(self) -> None:
+        """Write what is buffered: new enterprises and records (getting ids), then events."""
+        session = self.session
+        if self._new_enterprises:
+            ids = (
+                session.execute(
+                    insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
+                    [row for _ref, row in self._new_enterprises],
+                )
+                .scalars()
+                .all()
+            )
+            for (ref, _row), new_id in zip(self._new_enterprises, ids, strict=True):
+                self._adopt("enterprise", ref, new_id)
+            self._new_enterprises.clear()
+        for kind, model in (("plan", Plan), ("problem", Problem), ("labour", Labour)):
+            pending = self._new_identity[kind]
+            if not pending:
+                continue
+            rows = [{"enterprise_id": ent.id, **extra} for _ref, ent, extra in pending]
+            ids = (
+                session.execute(
+                    insert(model).returning(model.id, sort_by_parameter_order=True), rows
+                )
+                .scalars()
+                .all()
+            )
+            for (ref, _ent, _extra), new_id in zip(pending, ids, strict=True):
+                self._adopt(kind, ref, new_id)
+            pending.clear()
+        for kind, events in self._events.items():
+            if not events:
+                continue
+            model, owner = EVENT_MODELS[kind]
+            rows = []
+            for ref, row in events:
+                full = dict.fromkeys(EVENT_FIELDS[kind])
+                full.update(row)
+                full[owner] = ref.id
+                full["batch_id"] = self.batch.id
+                rows.append(full)
+            session.execute(insert(model), rows)
+            events.clear()
+
+    def _adopt(self, kind: str, ref: Ref, new_id: int) -> None:
+        """A new record got its id: re-key its timeline and indexes."""
+        old_key = (kind, id(ref))
+        ref.id = new_id
+        timeline = self._timelines.pop(old_key, None)
+        if timeline is not None:
+            self._timelines[(kind, new_id)] = timeline
+        if kind == "enterprise":
+            for index in (self.plans,):
+                if id(ref) in index:
+                    index[new_id] = index.pop(id(ref))
+            for index in (self.problems_by_key, self.labour):
+                for key in [k for k in index if k[0] == id(ref)]:
+                    index[(new_id, *key[1:])] = index.pop(key)
+
+    def finish(self) -> None:
+        self.flush()
+        if self.cache_dirty:
+            self.session.flush()
+            refresh_enterprises(session=self.session, ids=sorted(self.cache_dirty))
+
+
+class _RowProblem(FugongError):
+    """A row that reads well but cannot be applied (names its column)."""
+
+    def __init__(self, column: str, value: str, zh: str, en: str):
+        super().__init__(zh, en)
+        self.column = column
+        self.value = value
+
+
+def import_sheet(
+    *,
+    session: Session,
+    ledger: str,
+    source: str,
+    by: str,
+    default_date: date,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rejects: str | None = None,
+    lang: str = "zh",
+    stdin=None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import one sheet as one batch in the session's transaction.
+
+    Raises SheetError (listing every bad row) unless `skip_invalid`; with
+    `dry_run` the caller rolls back.  Writes nothing itself on error: the
+    caller's transaction is rolled back by the raised error.
+    """
+    from .ingest import RejectsWriter, open_sheet
+
+    sheet = open_sheet(
+        source,
+        ledger,
+        encoding=encoding,
+        resolve_district=district_resolver(session),
+        stdin=stdin,
+        lang=lang,
+    )
+    with sheet:
+        display = sheet.file
+        batch = new_batch(session=session, kind="import", source=display, by=by, note=ledger)
+        importer = Importer(session=session, batch=batch, ledger=ledger, default_date=default_date)
+        summary = ImportSummary(ledger=ledger, file=display, batch_id=batch.id, dry_run=dry_run)
+        writer = RejectsWriter(rejects, sheet.header) if (skip_invalid and rejects) else None
+        try:
+            for count, (row, errors) in enumerate(sheet.rows(), 1):
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+                if row is not None:
+                    summary.warnings.extend(row.warnings)
+                    if summary.errors and not skip_invalid:
+                        continue  # keep validating, stop writing: all will be rolled back
+                    try:
+                        changed = importer.apply(row.values, row.line)
+                    except _RowProblem as problem:
+                        label = sheet.column_label(problem.column)
+                        errors = [
+                            RowError(display, row.line, label, problem.value, problem.text(lang))
+                        ]
+                    else:
+                        summary.rows += 1
+                        summary.unchanged += 0 if changed else 1
+                        continue
+                summary.errors.extend(errors)
+                if skip_invalid:
+                    summary.skipped += 1
+                    if writer is not None:
+                        raw = row.raw if row is not None else errors.raw
+                        writer.add(raw, errors)
+        finally:
+            if writer is not None:
+                writer.close()
+        if summary.errors and not skip_invalid:
+            raise SheetError(summary.errors)
+        importer.finish()
+        summary.created = Counter(importer.summary_created)
+        summary.changed = Counter(KIND_LEDGER[k] for k, _id in importer.changed_records)
+        return summary

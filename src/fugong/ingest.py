@@ -1,0 +1,852 @@
+"""Sheet → validated rows + row errors: encodings, header aliases, value parsing.
+
+No database here.  `open_sheet` reads the header (raising `SheetError` when the
+sheet cannot be imported at all); `Sheet.rows()` then streams the data lines,
+each either a parsed `SheetRow` or the list of everything wrong with it, so the
+importer can report every error of a file, not only the first.  Memory does not
+grow with the file, except for the compact map that finds a record given twice.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from .errors import FugongError, RowError, SheetError, ValueProblem
+from .values import (
+    clean_text,
+    name_key,
+    normalize_uscc,
+    parse_bool,
+    parse_count,
+    parse_date,
+    parse_job,
+    parse_term,
+    uscc_check_char,
+)
+from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR, fold
+
+__all__ = [
+    "ALIASES",
+    "COLUMNS",
+    "ENTERPRISE_COLUMNS",
+    "LEDGERS",
+    "RejectsWriter",
+    "RowErrors",
+    "Sheet",
+    "SheetRow",
+    "open_sheet",
+    "write_rejects",
+]
+
+LEDGERS = ("enterprises", "plans", "problems", "labour")
+
+ENTERPRISE_COLUMNS = [
+    "uscc",
+    "name",
+    "district",
+    "sector",
+    "above_scale",
+    "key_enterprise",
+    "employees",
+    "liaison",
+    "contact",
+    "phone",
+]
+
+COLUMNS: dict[str, list[str]] = {
+    "enterprises": list(ENTERPRISE_COLUMNS),
+    "plans": [
+        *ENTERPRISE_COLUMNS,
+        "status",
+        "planned_on",
+        "inspected_on",
+        "inspection",
+        "resumed_on",
+        "returned",
+        "reason",
+        "note",
+    ],
+    "problems": [
+        "ref",
+        "uscc",
+        "name",
+        "district",
+        "category",
+        "description",
+        "raised_on",
+        "department",
+        "deadline",
+        "status",
+        "resolved_on",
+        "resolution",
+    ],
+    "labour": [
+        "uscc",
+        "name",
+        "district",
+        "job_type",
+        "needed",
+        "filled",
+        "raised_on",
+        "requirements",
+        "note",
+    ],
+}
+
+# Header names offices use.  The first ones of each are SPEC.md's; within one
+# ledger no two columns share an alias (a test checks).  `序号` is deliberately
+# absent: it is the row counter of every Chinese table, not a problem number.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "uscc": (
+        "统一社会信用代码",
+        "信用代码",
+        "社会信用代码",
+        "统一信用代码",
+        "统一社会信用代码证号",
+    ),
+    "name": ("企业名称", "企业", "企业全称", "单位名称", "公司名称"),
+    "district": (
+        "所属区县",
+        "区县",
+        "县(市、区)",
+        "县(市,区)",
+        "县市区",
+        "区(县)",
+        "区(县、市)",
+        "所在区县",
+        "县区",
+        "所属区域",
+    ),
+    "sector": ("企业类型", "行业类别", "行业", "行业类型", "企业类别"),
+    "above_scale": ("是否规上", "规上企业", "是否规上企业", "规上", "是否规模以上企业"),
+    "key_enterprise": ("是否重点企业", "重点企业"),
+    "employees": ("职工总数", "员工总数", "职工人数", "员工人数", "从业人数", "职工数"),
+    "liaison": ("挂联干部", "包联干部", "联系干部", "挂包干部"),
+    "contact": ("联系人", "企业联系人"),
+    "phone": ("联系电话", "电话", "联系方式", "手机", "手机号码"),
+    "status": ("复产状态", "状态", "办理状态", "复工复产状态", "复工状态"),
+    "planned_on": ("计划复产日期", "计划复产时间", "拟复产日期", "计划复工日期"),
+    "inspected_on": ("验收日期", "验收时间"),
+    "inspection": ("验收结果", "是否验收通过"),
+    "resumed_on": ("复产日期", "实际复产日期", "复产时间", "复工日期", "实际复工日期"),
+    "returned": ("到岗人数", "返岗人数", "复工人数"),
+    "reason": ("原因", "剔除原因", "暂缓原因", "停产原因"),
+    "note": ("备注",),
+    "ref": ("问题编号", "编号"),
+    "category": ("问题类别", "问题类型", "类别"),
+    "description": ("问题描述", "困难问题", "存在问题", "问题内容", "主要问题"),
+    "raised_on": ("提出日期", "收集日期", "登记日期", "提出时间", "收集时间", "反映日期"),
+    "department": ("责任单位", "主办单位", "牵头单位", "承办单位"),
+    "deadline": ("办理时限", "完成时限", "办结时限"),
+    "resolved_on": ("办结日期", "解决日期", "办结时间"),
+    "resolution": ("办理结果", "解决情况", "办理情况"),
+    "job_type": ("工种", "岗位", "岗位名称", "需求工种", "用工岗位"),
+    "needed": ("需求人数", "用工需求", "用工需求人数", "需求数"),
+    "filled": ("已招人数", "已到岗", "已招聘人数", "已到岗人数"),
+    "requirements": ("技能要求", "岗位要求"),
+}
+
+_DATE_COLUMNS = frozenset(
+    {"planned_on", "inspected_on", "resumed_on", "raised_on", "deadline", "resolved_on"}
+)
+_COUNT_COLUMNS = frozenset({"employees", "returned", "needed", "filled"})
+_BOOL_COLUMNS = frozenset({"above_scale", "key_enterprise"})
+_TEXT_COLUMNS = frozenset(
+    {
+        "name",
+        "ref",
+        "liaison",
+        "contact",
+        "phone",
+        "reason",
+        "note",
+        "description",
+        "department",
+        "resolution",
+        "requirements",
+    }
+)
+_FORMULA_CHARS = ("=", "+", "-", "@")
+_SNIFF_BYTES = 64 * 1024
+_MAX_TITLE_ROWS = 5  # title lines ("沙湾区复工复产台账") allowed above the header
+_CACHE_SIZE = 20_000
+_MISSING = object()
+_STDIN = "<stdin>"
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def _header_key(cell: str) -> str:
+    return fold(cell).strip("*:").replace("_", "").replace("-", "")
+
+
+def _header_keys(column: str) -> list[str]:
+    return [_header_key(column), *(_header_key(a) for a in ALIASES.get(column, ()))]
+
+
+def _shown(cell: str) -> str:
+    """A cell as printed in `FILE:LINE: COLUMN: VALUE: REASON` (one line)."""
+    text = cell.strip()
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def _unguard(text: str) -> str:
+    if text[:1] == "'" and text[1:2] in _FORMULA_CHARS:
+        return text[1:]
+    return text
+
+
+@dataclass
+class SheetRow:
+    """One readable data line of a sheet."""
+
+    line: int  # spreadsheet line of the row's start, header = 1
+    values: dict[str, object]  # canonical column -> parsed value; non-blank cells only
+    raw: list[str]  # the cells as read (for the rejects file)
+    warnings: list[RowError] = field(default_factory=list)
+
+
+class RowErrors(list[RowError]):
+    """The errors of one data line; also carries its line and cells for the rejects file."""
+
+    def __init__(self, line: int, raw: list[str], errors: Iterable[RowError] = ()):
+        super().__init__(errors)
+        self.line = line
+        self.raw = raw
+
+
+# --- bytes -> text lines ---------------------------------------------------------------
+
+
+def _usable_encoding(name: str, lang: str) -> str:
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        raise ValueProblem(f"未知编码 '{name}'", f"unknown encoding '{name}'") from None
+    try:
+        ascii_compatible = "a,\n".encode(info.name) == b"a,\n"
+    except (UnicodeError, LookupError, TypeError):
+        ascii_compatible = False
+    if not ascii_compatible:
+        raise ValueProblem(
+            f"不支持编码 '{name}'（可用 UTF-8、GB18030/GBK 等）",
+            f"encoding '{name}' is not supported (use UTF-8, GB18030/GBK …)",
+        )
+    return "utf-8-sig" if info.name == "utf-8" else info.name
+
+
+def _read_head(stream: BinaryIO) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while size < _SNIFF_BYTES:
+        chunk = stream.read(_SNIFF_BYTES - size)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        # final=False: a multibyte character cut at the end of the sample is fine.
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _byte_lines(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    # b"\n" never occurs inside a UTF-8 or GB18030 character, so splitting the
+    # bytes first lets every line be decoded (and fail) on its own.
+    pending = b""
+    for line in io.BytesIO(head):
+        if line.endswith(b"\n"):
+            yield line
+        else:
+            pending = line
+    if pending:
+        yield pending + stream.readline()
+    yield from stream
+
+
+class _Lines:
+    """Decodes byte lines for csv.reader; notes each undecodable line aside."""
+
+    def __init__(self, lines: Iterator[bytes], encoding: str | None, file: str, lang: str):
+        self._lines = lines
+        self.encoding = encoding  # None: only ASCII seen so far, decided later
+        self._file = file
+        self._lang = lang
+        self.lineno = 0
+        self.problems: dict[int, RowError] = {}
+
+    def _decide(self, raw: bytes) -> str:
+        if self.encoding is None and not raw.isascii():
+            self.encoding = "utf-8" if _is_utf8(raw) else "gb18030"
+        return self.encoding or "utf-8"
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self._lines:
+            self.lineno += 1
+            if b"\0" in raw:
+                self.problems[self.lineno] = RowError(
+                    self._file,
+                    self.lineno,
+                    "-",
+                    "NUL",
+                    _t(self._lang, "含有 NUL 字节（不是文本文件？）", "contains NUL bytes"),
+                )
+                raw = raw.replace(b"\0", b"")
+            encoding = self._decide(raw)
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError as e:
+                bad = raw[e.start : min(e.end, e.start + 8)]
+                self.problems.setdefault(
+                    self.lineno,
+                    RowError(
+                        self._file,
+                        self.lineno,
+                        "-",
+                        repr(bad) if bad else "?",
+                        _t(
+                            self._lang,
+                            f"无法解码（按 {encoding}；可用 --encoding 指定编码）",
+                            f"cannot be decoded as {encoding} (see --encoding)",
+                        ),
+                    ),
+                )
+                text = raw.decode(encoding, errors="replace")
+            yield text
+
+    def take_problems(self, upto: int) -> list[RowError]:
+        found = [self.problems.pop(n) for n in sorted(self.problems) if n <= upto]
+        return found
+
+
+# --- the sheet ---------------------------------------------------------------------
+
+
+class Sheet:
+    """An open sheet whose header has been read; `rows()` streams the data lines.
+
+    `rows()` can be iterated once.  Use the sheet as a context manager (or call
+    `close()`) when the rows may not be read to the end.
+    """
+
+    file: str
+    header: list[str]
+    columns: list[str]
+    ledger: str
+
+    def __init__(
+        self,
+        *,
+        file: str,
+        ledger: str,
+        stream: BinaryIO,
+        owned: bool,
+        encoding: str | None,
+        resolve_district: Callable[[str], str],
+        lang: str,
+    ):
+        self.file = file
+        self.ledger = ledger
+        self._stream = stream
+        self._owned = owned
+        self._resolve_district = resolve_district
+        # (column, cell) -> value or problem: dates, statuses, districts repeat a lot
+        self._cache: dict[tuple[str, str], object] = {}
+        self._lang = lang
+        self._started = False
+        self._seen: dict[int, int] = {}
+        try:
+            self._open(encoding)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- set-up
+
+    def _fatal(self, line: int, value: str, zh: str, en: str) -> SheetError:
+        return SheetError([RowError(self.file, line, "-", value, _t(self._lang, zh, en))])
+
+    def _open(self, encoding: str | None) -> None:
+        head = _read_head(self._stream)
+        if not head.strip(b" \t\r\n"):
+            raise self._fatal(1, "", "空文件，没有表头", "empty file, no header")
+        self._refuse_binary(head)
+        if encoding is not None:
+            chosen: str | None = _usable_encoding(encoding, self._lang)
+        elif head.isascii() and len(head) == _SNIFF_BYTES:
+            chosen = None  # decide on the first line that is not plain ASCII
+        else:
+            chosen = "utf-8" if _is_utf8(head) else "gb18030"
+        if chosen in ("utf-8", "utf-8-sig", None) and head.startswith(codecs.BOM_UTF8):
+            head = head[len(codecs.BOM_UTF8) :]
+        if chosen == "utf-8-sig":
+            chosen = "utf-8"
+        self._lines = _Lines(_byte_lines(head, self._stream), chosen, self.file, self._lang)
+        self._reader = csv.reader(self._lines)
+        self._read_header()
+
+    def _refuse_binary(self, head: bytes) -> None:
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise self._fatal(
+                1,
+                "UTF-16",
+                "UTF-16 编码不受支持；请另存为“CSV UTF-8”",
+                "UTF-16 is not supported; save the sheet as CSV UTF-8",
+            )
+        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            raise self._fatal(
+                1,
+                "Excel",
+                "这是 Excel 工作簿，不是 CSV；请另存为“CSV UTF-8”",
+                "this is an Excel workbook, not CSV; save it as CSV UTF-8",
+            )
+
+    def _next_record(self) -> tuple[int, list[str] | None, list[RowError]]:
+        """The next csv record: (start line, cells or None at the end, line problems)."""
+        start = self._reader.line_num + 1
+        try:
+            cells = next(self._reader)
+        except StopIteration:
+            return start, None, self._lines.take_problems(self._reader.line_num)
+        except csv.Error as e:
+            end = self._reader.line_num
+            problems = self._lines.take_problems(end)
+            problems.append(
+                RowError(
+                    self.file,
+                    end,
+                    "-",
+                    "?",
+                    _t(self._lang, f"CSV 格式错误: {e}", f"malformed CSV: {e}"),
+                )
+            )
+            return start, [], problems
+        return start, cells, self._lines.take_problems(self._reader.line_num)
+
+    def _read_header(self) -> None:
+        wanted = COLUMNS[self.ledger]
+        lookup: dict[str, str] = {}
+        for column in wanted:
+            for key in _header_keys(column):
+                lookup.setdefault(key, column)
+        first: tuple[int, list[str]] | None = None
+        titles = 0
+        while True:
+            line, cells, problems = self._next_record()
+            if problems:
+                raise SheetError(problems)
+            if cells is None:
+                if first is None:
+                    raise self._fatal(1, "", "空文件，没有表头", "empty file, no header")
+                line, cells = first
+                break
+            filled = [c for c in cells if clean_text(c)]
+            if not filled:
+                continue
+            if first is None:
+                first = (line, cells)
+            mapped = [self._match(lookup, c) for c in cells]
+            has_enterprise = "uscc" in mapped or "name" in mapped
+            if has_enterprise or len(filled) > 1:
+                break
+            if titles >= _MAX_TITLE_ROWS:
+                line, cells = first
+                break
+            titles += 1
+        self.header_line = line
+        self.header = cells
+        self._index: list[tuple[int, str]] = []
+        where: dict[str, int] = {}
+        for i, cell in enumerate(cells):
+            column = self._match(lookup, cell)
+            if column is None:
+                continue
+            if column in where:
+                earlier = where[column] + 1
+                raise self._fatal(
+                    line,
+                    clean_text(cell),
+                    f"重复的列：与第 {earlier} 列同为 {column}",
+                    f"duplicate column: column {earlier} is {column} too",
+                )
+            where[column] = i
+            self._index.append((i, column))
+        self.columns = [c for c in wanted if c in where]
+        self._where = where
+        if "uscc" not in where and "name" not in where:
+            shown = ",".join(clean_text(c) for c in cells)
+            raise self._fatal(
+                line,
+                shown if len(shown) <= 80 else shown[:77] + "…",
+                "没有企业列（统一社会信用代码 或 企业名称）",
+                "no enterprise column (uscc or name)",
+            )
+
+    @staticmethod
+    def _match(lookup: dict[str, str], cell: str) -> str | None:
+        key = _header_key(cell)
+        if not key:
+            return None
+        column = lookup.get(key)
+        if column is None and key.endswith(")") and "(" in key:
+            # 职工总数(人), 需求人数（人）: a unit in brackets after the name
+            column = lookup.get(key[: key.rindex("(")])
+        return column
+
+    def column_label(self, column: str) -> str:
+        """The header cell (as written in the file) of a recognised column."""
+        return clean_text(self.header[self._where[column]])
+
+    @property
+    def encoding(self) -> str:
+        """The encoding the sheet is read with ("utf-8" until non-ASCII bytes are seen)."""
+        return self._lines.encoding or "utf-8"
+
+    # -- rows
+
+    def rows(self) -> Iterator[tuple[SheetRow | None, list[RowError]]]:
+        """One item per non-blank data line: (row, []) or (None, errors).
+
+        The errors list is a `RowErrors`: `.line` and `.raw` give the line and its
+        cells for the rejects file.
+        """
+        if self._started:
+            raise RuntimeError("Sheet.rows() can be iterated only once")
+        self._started = True
+        try:
+            while True:
+                line, cells, problems = self._next_record()
+                if cells is None:
+                    if problems:  # a last line that was cut inside a quoted cell
+                        yield None, RowErrors(problems[0].line, [], problems)
+                    return
+                if not problems and not any(clean_text(c) for c in cells):
+                    continue
+                errors = RowErrors(line, cells, problems)
+                if problems:
+                    yield None, errors
+                    continue
+                row = self._parse(line, cells, errors)
+                if errors:
+                    yield None, errors
+                else:
+                    yield row, errors
+        finally:
+            self.close()
+
+    def _error(self, line: int, column: str, value: str, problem: FugongError) -> RowError:
+        return RowError(
+            self.file, line, self.column_label(column), _shown(value), problem.text(self._lang)
+        )
+
+    def _parse(self, line: int, cells: list[str], errors: RowErrors) -> SheetRow:
+        values: dict[str, object] = {}
+        warnings: list[RowError] = []
+        present: dict[str, str] = {}
+        for i, column in self._index:
+            cell = cells[i] if i < len(cells) else ""
+            text = _unguard(clean_text(cell))
+            if not text:
+                continue
+            present[column] = cell
+            try:
+                if column == "uscc":
+                    code, check_ok = normalize_uscc(text)
+                    if not check_ok:
+                        expected = uscc_check_char(code[:17])
+                        warnings.append(
+                            self._error(
+                                line,
+                                column,
+                                cell,
+                                ValueProblem(
+                                    f"校验位错误（按 GB 32100 应为 {expected}），请核对",
+                                    f"wrong check character (GB 32100 gives {expected}); "
+                                    "please verify",
+                                ),
+                            )
+                        )
+                    values[column] = code
+                else:
+                    values[column] = self._cached_value(column, text)
+            except FugongError as problem:
+                errors.append(self._error(line, column, cell, problem))
+
+        extra = [clean_text(c) for c in cells[len(self.header) :] if clean_text(c)]
+        if extra:
+            shown = _shown(",".join(extra))
+            errors.append(
+                RowError(
+                    self.file,
+                    line,
+                    "-",
+                    shown if len(shown) <= 80 else shown[:77] + "…",
+                    _t(
+                        self._lang,
+                        f"多出 {len(extra)} 个非空单元格（表头只有 {len(self.header)} 列）",
+                        f"{len(extra)} non-blank cells beyond the header's "
+                        f"{len(self.header)} columns",
+                    ),
+                )
+            )
+        if "uscc" not in present and not ("name" in present and "district" in present):
+            errors.append(
+                RowError(
+                    self.file,
+                    line,
+                    "-",
+                    _shown(present.get("name", "")),
+                    _t(
+                        self._lang,
+                        "缺少企业：需要统一社会信用代码，或企业名称 + 所属区县",
+                        "no enterprise: needs a uscc, or a name + district",
+                    ),
+                )
+            )
+        needed, filled = values.get("needed"), values.get("filled")
+        if isinstance(needed, int) and isinstance(filled, int) and filled > needed:
+            errors.append(
+                self._error(
+                    line,
+                    "filled",
+                    present["filled"],
+                    ValueProblem(
+                        f"已招人数 {filled} 超过需求人数 {needed}",
+                        f"filled {filled} exceeds needed {needed}",
+                    ),
+                )
+            )
+        if not errors:
+            self._check_duplicate(line, values, present, errors)
+        return SheetRow(line=line, values=values, raw=cells, warnings=warnings)
+
+    def _cached_value(self, column: str, text: str) -> object:
+        if column in _TEXT_COLUMNS:
+            return text
+        cached = self._cache.get((column, text), _MISSING)
+        if cached is _MISSING:
+            try:
+                cached = self._value(column, text)
+            except FugongError as problem:
+                cached = problem
+            if len(self._cache) < _CACHE_SIZE:
+                self._cache[column, text] = cached
+        if isinstance(cached, FugongError):
+            raise cached
+        return cached
+
+    def _value(self, column: str, text: str) -> object:
+        if column in _TEXT_COLUMNS:
+            return text
+        if column in _DATE_COLUMNS:
+            return parse_date(text)
+        if column in _COUNT_COLUMNS:
+            return parse_count(text)
+        if column in _BOOL_COLUMNS:
+            return parse_bool(text)
+        if column == "district":
+            return self._resolve_district(text)
+        if column == "sector":
+            return parse_term(SECTOR, text)
+        if column == "status":
+            vocab = PROBLEM_STATUS if self.ledger == "problems" else PLAN_STATUS
+            return parse_term(vocab, text)
+        if column == "inspection":
+            return parse_term(INSPECTION, text)
+        if column == "category":
+            return parse_term(CATEGORY, text)
+        if column == "job_type":
+            return parse_job(text)
+        raise AssertionError(f"no parser for column {column}")  # pragma: no cover
+
+    # -- the same record twice
+
+    def _record_key(self, values: dict[str, object]) -> tuple[tuple[object, ...], str]:
+        """The record's identity in this sheet, and the column that names it."""
+        if "uscc" in values:
+            enterprise: tuple[object, ...] = ("uscc", values["uscc"])
+            shown = "uscc"
+        else:
+            enterprise = ("name", name_key(str(values["name"])), values["district"])
+            shown = "name"
+        if self.ledger == "problems":
+            if "ref" in values:
+                ref = unicodedata.normalize("NFKC", str(values["ref"]))
+                return ("ref", ref), "ref"
+            description = name_key(str(values.get("description", "")))
+            return (*enterprise, values.get("raised_on"), description), shown
+        if self.ledger == "labour":
+            job = values.get("job_type")
+            return (*enterprise, name_key(job) if isinstance(job, str) else None), shown
+        return enterprise, shown
+
+    def _check_duplicate(
+        self,
+        line: int,
+        values: dict[str, object],
+        present: dict[str, str],
+        errors: RowErrors,
+    ) -> None:
+        key, shown = self._record_key(values)
+        key_hash = _digest(repr(key), 8)
+        value_hash = _digest(repr(sorted(values.items())), 4)
+        # Packed into one int: a 300k-row sheet keeps ~100 bytes per record.
+        earlier = self._seen.get(key_hash)
+        if earlier is None:
+            self._seen[key_hash] = (line << 32) | value_hash
+            return
+        if earlier & 0xFFFFFFFF == value_hash:
+            return
+        first = earlier >> 32
+        errors.append(
+            self._error(
+                line,
+                shown,
+                present[shown],
+                ValueProblem(
+                    f"与第 {first} 行重复但内容不同",
+                    f"duplicates line {first} with different values",
+                ),
+            )
+        )
+
+    # -- lifetime
+
+    def close(self) -> None:
+        if self._owned:
+            self._stream.close()
+
+    def __enter__(self) -> Sheet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _digest(text: str, size: int) -> int:
+    data = text.encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=size).digest(), "big")
+
+
+def open_sheet(
+    source: str,
+    ledger: str,
+    *,
+    encoding: str | None = None,
+    resolve_district: Callable[[str], str],
+    stdin: BinaryIO | None = None,
+    lang: str = "zh",
+) -> Sheet:
+    """Open a CSV sheet of a ledger (a path, or "-" for stdin) and read its header.
+
+    The encoding is detected (UTF-8 with or without BOM, else GB18030) unless
+    given.  `resolve_district` turns a district as typed into its code, raising
+    FugongError (listing the candidates) when it cannot.  Raises SheetError when
+    the sheet cannot be imported at all, FugongError when it cannot be opened.
+    """
+    if ledger not in COLUMNS:
+        raise ValueProblem(f"未知台账 '{ledger}'", f"unknown ledger '{ledger}'")
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return Sheet(
+            file=_STDIN,
+            ledger=ledger,
+            stream=stream,
+            owned=False,
+            encoding=encoding,
+            resolve_district=resolve_district,
+            lang=lang,
+        )
+    try:
+        stream = open(source, "rb")  # noqa: SIM115 - the Sheet closes it
+    except OSError as e:
+        raise FugongError(
+            f"无法打开文件 {source}: {e.strerror}", f"cannot open {source}: {e.strerror}"
+        ) from None
+    return Sheet(
+        file=source,
+        ledger=ledger,
+        stream=stream,
+        owned=True,
+        encoding=encoding,
+        resolve_district=resolve_district,
+        lang=lang,
+    )
+
+
+# --- rejects -------------------------------------------------------------------------
+
+
+class RejectsWriter:
+    """Writes rejected rows as they come: the original header plus an `error` column."""
+
+    def __init__(self, path: str, header: list[str]):
+        # A rejects file imported again and rejected again keeps one error column.
+        keys = [_header_key(c) for c in header]
+        self._drop = keys.index("error") if "error" in keys else None
+        self._header = self._without_error(header)
+        try:
+            self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as e:
+            raise FugongError(
+                f"无法写入文件 {path}: {e.strerror}", f"cannot write {path}: {e.strerror}"
+            ) from None
+        self._writer = csv.writer(self._file)
+        self._writer.writerow([*self._header, "error"])
+
+    def _without_error(self, cells: list[str]) -> list[str]:
+        if self._drop is None or self._drop >= len(cells):
+            return list(cells)
+        return cells[: self._drop] + cells[self._drop + 1 :]
+
+    def add(self, raw: list[str], errors: Iterable[RowError]) -> None:
+        cells = [_guard(c) for c in self._without_error(raw)]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        width = len(self._header)
+        cells += [""] * (width - len(cells))
+        reason = "; ".join(e.reason for e in errors)
+        self._writer.writerow([*cells[:width], reason, *cells[width:]])
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> RejectsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _guard(cell: str) -> str:
+    text = cell.lstrip()
+    if text[:1] in _FORMULA_CHARS:
+        return "'" + text
+    return cell
+
+
+def write_rejects(
+    path: str,
+    header: list[str],
+    rejected: Iterable[tuple[list[str], list[RowError]]],
+) -> None:
+    """Write the rejected rows to a CSV (UTF-8 with BOM) that can be fixed and imported again."""
+    with RejectsWriter(path, header) as writer:
+        for raw, errors in rejected:
+            writer.add(raw, errors)
