@@ -151,10 +151,8 @@ def export(
     )
     rows = read(db, lambda session: ROWS[ledger.value](session=session, view=View(day)))
     columns = COLUMNS[ledger.value]
-    if chosen == "json":
-        text = render.json_rows(rows, columns)
-    else:
-        text = render.csv_text(rows, columns)
+    to_text = render.json_rows if chosen == "json" else render.csv_text
+    text = to_text(rows, columns)
     if output is None:
         if chosen == "csv":
             sys.stdout.write("\ufeff")

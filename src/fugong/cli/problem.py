@@ -64,7 +64,7 @@ def add(
     """Record a problem an enterprise raised; prints its id.
 
     Example:
-    fugong problem add 乐山某某有限公司 --category 物流运输 --text "原料运不进来" --deadline 2020-02-15
+    fugong problem add 乐山某某公司 --category 物流运输 --text "原料运不进" --deadline 2020-02-15
     """
     from ..ledger import add_problem, find_enterprise
     from ..values import parse_term
