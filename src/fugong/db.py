@@ -9,9 +9,11 @@ current schema (Alembic migrations in `fugong.migrations`).
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -103,6 +105,8 @@ def _sqlite_setup(engine: Engine) -> None:
         if mode != "wal":
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
+        # 16 MB of page cache: index updates of a large import stay in memory.
+        cur.execute("PRAGMA cache_size = -16384")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -184,3 +188,58 @@ def schema_revision(ledger: Ledger) -> str | None:
         except Exception:
             conn.rollback()
             return None
+
+
+# Imports assign the ids of new records themselves so they can write in bulk.
+# That is safe because an import holds the ledger's write lock: SQLite's
+# BEGIN IMMEDIATE, and on PostgreSQL a table lock taken here, which makes a
+# second import (or a command creating records) wait until this one commits.
+ID_TABLES = ("enterprise", "plan", "problem", "labour")
+
+
+def lock_for_import(session) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        tables = ", ".join(f'"{t}"' for t in ID_TABLES)
+        conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def next_ids(session) -> dict[str, int]:
+    conn = session.connection()
+    return {
+        table: (conn.exec_driver_sql(f'SELECT max(id) FROM "{table}"').scalar() or 0) + 1
+        for table in ID_TABLES
+    }
+
+
+def sync_sequences(session) -> None:
+    """After explicit ids: move PostgreSQL's id sequences past them (SQLite needs nothing)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    for table in ID_TABLES:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f'coalesce((SELECT max(id) FROM "{table}"), 0) + 1, false)'
+        )
+
+
+def bulk_insert(session, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """One DB-API executemany of plain tuples: the fast path for large imports.
+
+    Dates go in as ISO text on SQLite (the adapter below), as SQLAlchemy's Date
+    type stores them, so the ORM reads back what this wrote.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
+    conn.exec_driver_sql(sql, rows)
+
+
+# The ISO text SQLAlchemy's Date type stores on SQLite; registered explicitly
+# because Python 3.12 deprecates sqlite3's default date adapter.
+sqlite3.register_adapter(date, date.isoformat)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
+from .db import bulk_insert, lock_for_import, next_ids, sync_sequences
 from .errors import FugongError, RowError, SheetError
 from .ledger import district_resolver, new_batch, refresh_enterprises
 from .models import (
@@ -27,13 +28,17 @@ from .models import (
     EVENT_MODELS,
     Batch,
     Enterprise,
+    EnterpriseEvent,
     Labour,
     Plan,
     Problem,
 )
 from .values import name_key
 
-CHUNK = 2000
+CHUNK = 5000
+ENTERPRISE_ROW = ["id", "name", "name_key", "district", "uscc"]
+PROBLEM_ROW = ["id", "enterprise_id", "ref", "raised_on", "description_key"]
+LABOUR_ROW = ["id", "enterprise_id", "job_type", "raised_on"]
 ENTERPRISE_ATTRS = (
     "sector",
     "above_scale",
@@ -58,11 +63,11 @@ LEDGER_LABELS = {
 
 
 class Ref:
-    """A record of this import: an id now (existing) or after the next flush (new)."""
+    """A record this import touches; `new` if the import creates it."""
 
     __slots__ = ("id", "uscc", "new")
 
-    def __init__(self, id: int | None = None, uscc: str | None = None, new: bool = False):
+    def __init__(self, id: int, uscc: str | None = None, new: bool = False):
         self.id = id
         self.uscc = uscc
         self.new = new
@@ -142,86 +147,111 @@ class Importer:
         self.summary_created: Counter = Counter()
         self.changed_records: set[tuple[str, int]] = set()
         self.cache_dirty: set[int] = set()
-        self._new_enterprises: list[tuple[Ref, dict]] = []
-        self._new_identity: dict[str, list[tuple[Ref, Ref, dict]]] = {
-            "plan": [],
-            "problem": [],
-            "labour": [],
-        }
-        self._events: dict[str, list[tuple[Ref, dict]]] = {k: [] for k in EVENT_MODELS}
-        self._timelines: dict[tuple[str, int], _Timeline] = {}
-        self._load_indexes()
+        self._new_enterprises: list[dict] = []
+        self._new_identity: dict[str, list[dict]] = {"plan": [], "problem": [], "labour": []}
+        self._events: dict[str, list[tuple[int, dict]]] = {k: [] for k in EVENT_MODELS}
+        # New records get their ids here (the import holds the write lock, see
+        # db.lock_for_import), so events can be buffered and written in bulk.
+        self.next_id = next_ids(session)
+        self._reset()
 
-    # ---------------------------------------------------------------- indexes
+    # ---------------------------------------------------------------- look-ups
+    #
+    # Rows are applied a chunk at a time.  Before a chunk, one query per table
+    # fetches what its rows may refer to (enterprises by USCC and name, their
+    # plans / problems / labour, and the events of all of those); after it,
+    # everything is written and forgotten, so memory does not grow with the
+    # sheet and a re-import costs a few queries per chunk, not one per row.
 
-    def _load_indexes(self) -> None:
+    def prefetch(self, rows: list[dict[str, Any]]) -> None:
+        self._reset()
+        usccs = {v["uscc"] for v in rows if v.get("uscc")}
+        keys = {name_key(v["name"]) for v in rows if v.get("name")}
+        live = (
+            select(EnterpriseEvent.id)
+            .join(Batch, Batch.id == EnterpriseEvent.batch_id)
+            .where(EnterpriseEvent.enterprise_id == Enterprise.id, Batch.undone_at.is_(None))
+            .exists()
+        )
+        found: dict[int, Ref] = {}
+        columns = (Enterprise.id, Enterprise.uscc, Enterprise.name_key, Enterprise.district)
+        for where in (
+            Enterprise.uscc.in_(usccs) if usccs else None,
+            Enterprise.name_key.in_(keys) if keys else None,
+        ):
+            if where is None:
+                continue
+            for eid, uscc, key, district in self.session.execute(
+                select(*columns).where(where, live)
+            ):
+                ref = found.setdefault(eid, Ref(eid, uscc))
+                if uscc:
+                    self.by_uscc[uscc] = ref
+                self.by_name.setdefault((key, district), ref)
+        ids = list(found)
+        if not ids:
+            return
+        self._load_timelines("enterprise", ids)
+        if self.ledger == "plans":
+            for pid, eid in self.session.execute(
+                select(Plan.id, Plan.enterprise_id).where(Plan.enterprise_id.in_(ids))
+            ):
+                self.plans[eid] = Ref(pid)
+            self._load_timelines("plan", [r.id for r in self.plans.values()])
+        elif self.ledger == "problems":
+            refs = {v["ref"] for v in rows if v.get("ref")}
+            query = select(
+                Problem.id,
+                Problem.enterprise_id,
+                Problem.ref,
+                Problem.raised_on,
+                Problem.description_key,
+            ).where(Problem.enterprise_id.in_(ids) | (Problem.ref.in_(refs) if refs else False))
+            for pid, eid, ref, raised, key in self.session.execute(query):
+                record = Ref(pid)
+                if ref:
+                    self.problems_by_ref[ref] = record
+                self.problems_by_key[(eid, raised, key)] = record
+            found_problems = {r.id for r in self.problems_by_key.values()}
+            self._load_timelines("problem", sorted(found_problems))
+        elif self.ledger == "labour":
+            for lid, eid, job in self.session.execute(
+                select(Labour.id, Labour.enterprise_id, Labour.job_type).where(
+                    Labour.enterprise_id.in_(ids)
+                )
+            ):
+                self.labour[(eid, job)] = Ref(lid)
+            self._load_timelines("labour", [r.id for r in self.labour.values()])
+
+    def _reset(self) -> None:
         self.by_uscc: dict[str, Ref] = {}
         self.by_name: dict[tuple[str, str], Ref] = {}
-        live = set(
-            self.session.execute(
-                select(EVENT_MODELS["enterprise"][0].enterprise_id)
-                .join(Batch, Batch.id == EVENT_MODELS["enterprise"][0].batch_id)
-                .where(Batch.undone_at.is_(None))
-                .distinct()
-            ).scalars()
-        )
-        rows = self.session.execute(
-            select(Enterprise.id, Enterprise.uscc, Enterprise.name_key, Enterprise.district)
-        )
-        for eid, uscc, key, district in rows:
-            if eid not in live:
-                continue
-            ref = Ref(eid, uscc)
-            if uscc:
-                self.by_uscc[uscc] = ref
-            self.by_name.setdefault((key, district), ref)
         self.plans: dict[int, Ref] = {}
         self.problems_by_ref: dict[str, Ref] = {}
         self.problems_by_key: dict[tuple[int, date, str], Ref] = {}
         self.labour: dict[tuple[int, str], Ref] = {}
-        if self.ledger == "plans":
-            for pid, eid in self.session.execute(select(Plan.id, Plan.enterprise_id)):
-                self.plans[eid] = Ref(pid)
-        elif self.ledger == "problems":
-            for pid, eid, ref, raised, key in self.session.execute(
-                select(
-                    Problem.id,
-                    Problem.enterprise_id,
-                    Problem.ref,
-                    Problem.raised_on,
-                    Problem.description_key,
-                )
-            ):
-                if ref:
-                    self.problems_by_ref[ref] = Ref(pid)
-                self.problems_by_key[(eid, raised, key)] = Ref(pid)
-        elif self.ledger == "labour":
-            for lid, eid, job in self.session.execute(
-                select(Labour.id, Labour.enterprise_id, Labour.job_type)
-            ):
-                self.labour[(eid, job)] = Ref(lid)
+        self._timelines: dict[tuple[str, int], _Timeline] = {}
 
-    # ---------------------------------------------------------------- timelines
+    def _load_timelines(self, kind: str, ids: list[int]) -> None:
+        model, owner = EVENT_MODELS[kind]
+        rid = getattr(model, owner)
+        fields = EVENT_FIELDS[kind]
+        for rid_value in ids:
+            self._timelines[(kind, rid_value)] = _Timeline([])
+        query = (
+            select(rid, model.business_date, *(getattr(model, f) for f in fields))
+            .join(Batch, Batch.id == model.batch_id)
+            .where(rid.in_(ids), Batch.undone_at.is_(None))
+            .order_by(rid, model.business_date, model.id)
+        )
+        for row in self.session.execute(query):
+            values = {f: v for f, v in zip(fields, row[2:], strict=True) if v is not None}
+            self._timelines[(kind, row[0])].events.append((row[1], -1, values))
 
     def _timeline(self, kind: str, ref: Ref) -> _Timeline:
-        key = (kind, id(ref) if ref.id is None else ref.id)
-        line = self._timelines.get(key)
-        if line is None:
-            events: list[tuple[date, int, dict[str, Any]]] = []
-            if not ref.new:
-                model, owner = EVENT_MODELS[kind]
-                for ev in self.session.execute(
-                    select(model)
-                    .join(Batch, Batch.id == model.batch_id)
-                    .where(getattr(model, owner) == ref.id, Batch.undone_at.is_(None))
-                    .order_by(model.business_date, model.id)
-                ).scalars():
-                    values = {
-                        f: getattr(ev, f) for f in EVENT_FIELDS[kind] if getattr(ev, f) is not None
-                    }
-                    events.append((ev.business_date, -1, values))
-            line = _Timeline(events)
-            self._timelines[key] = line
+        line = self._timelines.get((kind, ref.id))
+        if line is None:  # a record created in this chunk
+            line = self._timelines[(kind, ref.id)] = _Timeline([])
         return line
 
     def _record(self, kind: str, ref: Ref, on: date, changes: dict[str, Any], line: int) -> None:
@@ -229,11 +259,12 @@ class Importer:
         if not changes:
             return
         self.seq += 1
-        timeline = self._timeline(kind, ref)
-        timeline.events.append((on, self.seq, dict(changes)))
-        timeline.events.sort(key=lambda e: (e[0], e[1]))
+        events = self._timeline(kind, ref).events
+        events.append((on, self.seq, changes))
+        if len(events) > 1 and events[-2][0] > on:
+            events.sort(key=lambda e: (e[0], e[1]))
         self._events[kind].append(
-            (ref, {"business_date": on, "line": line, "action": "import", **changes})
+            (ref.id, {"business_date": on, "line": line, "action": "import", **changes})
         )
         if not ref.new:
             self.changed_records.add((kind, ref.id))
@@ -262,15 +293,18 @@ class Importer:
                     "未知的统一社会信用代码; 新企业须有企业名称和区县",
                     "unknown USCC; a new enterprise needs a name and a district",
                 )
-            ref = Ref(None, uscc, new=True)
+            ref = Ref(self._new_id("enterprise"), uscc, new=True)
             on = min(own_date, self.default_date) if own_date else self.default_date
             changes = {"name": name, "district": district, "uscc": uscc, **attrs}
             changes = {k: v for k, v in changes.items() if v is not None}
             self._new_enterprises.append(
-                (
-                    ref,
-                    {"name": name, "name_key": name_key(name), "district": district, "uscc": uscc},
-                )
+                {
+                    "id": ref.id,
+                    "name": name,
+                    "name_key": name_key(name),
+                    "district": district,
+                    "uscc": uscc,
+                }
             )
             self.summary_created["enterprises"] += 1
             if uscc:
@@ -292,7 +326,7 @@ class Importer:
             self.by_uscc[diff["uscc"]] = ref
             ref.uscc = diff["uscc"]
         if diff:
-            if ref.id is not None and {"uscc", "name", "district"} & diff.keys():
+            if not ref.new and {"uscc", "name", "district"} & diff.keys():
                 self.cache_dirty.add(ref.id)
             self._record("enterprise", ref, self.default_date, diff, line)
         return ref
@@ -310,29 +344,26 @@ class Importer:
             self._problem(ent, values, line)
         elif self.ledger == "labour":
             self._labour(ent, values, line)
-        if (
-            self.seq - before
-            and len(self._events["enterprise"]) + sum(len(v) for v in self._events.values())
-            >= CHUNK
-        ):
-            self.flush()
         return self.seq != before
 
+    def _new_id(self, table: str) -> int:
+        self.next_id[table] += 1
+        return self.next_id[table] - 1
+
     def _identity(self, kind: str, ent: Ref, ref: Ref, values: dict) -> None:
-        self._new_identity[kind].append((ref, ent, values))
+        self._new_identity[kind].append({"id": ref.id, "enterprise_id": ent.id, **values})
         self.summary_created[KIND_LEDGER[kind]] += 1
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
-        ref = self.plans.get(ent.id) if ent.id is not None else None
-        ref = ref or self.plans.get(id(ent))
+        ref = self.plans.get(ent.id)
         if ref is None:
             if not any(
                 v.get(k) is not None
                 for k in ("status", "planned_on", "inspection", "resumed_on", "returned")
             ):
                 return  # a row with enterprise attributes only
-            ref = Ref(None, new=True)
-            self.plans[ent.id if ent.id is not None else id(ent)] = ref
+            ref = Ref(self._new_id("plan"), new=True)
+            self.plans[ent.id] = ref
             self._identity("plan", ent, ref, {})
         status = v.get("status")
         if v.get("inspection") is not None:
@@ -380,7 +411,7 @@ class Importer:
         ref = self.problems_by_ref.get(v["ref"]) if v.get("ref") else None
         key = None
         if ref is None and description:
-            key = (ent.id if ent.id is not None else id(ent), raised, name_key(description))
+            key = (ent.id, raised, name_key(description))
             ref = self.problems_by_key.get(key)
         resolved_on = v.get("resolved_on")
         if resolved_on is not None and resolved_on < raised:
@@ -399,10 +430,10 @@ class Importer:
                     "新问题须有问题类别和问题描述",
                     "a new problem needs a category and a description",
                 )
-            ref = Ref(None, new=True)
+            ref = Ref(self._new_id("problem"), new=True)
             if v.get("ref"):
                 self.problems_by_ref[v["ref"]] = ref
-            key = key or (ent.id if ent.id is not None else id(ent), raised, name_key(description))
+            key = key or (ent.id, raised, name_key(description))
             self.problems_by_key[key] = ref
             self._identity(
                 "problem",
@@ -439,7 +470,7 @@ class Importer:
         job = v.get("job_type")
         if job is None:
             raise _RowProblem("job_type", "", "缺少工种", "the job type is missing")
-        key = (ent.id if ent.id is not None else id(ent), job)
+        key = (ent.id, job)
         ref = self.labour.get(key)
         wanted = {k: v.get(k) for k in ("needed", "filled", "requirements", "note")}
         if ref is None:
@@ -451,7 +482,7 @@ class Importer:
                     "a new labour demand needs the number needed",
                 )
             raised = v.get("raised_on") or self.default_date
-            ref = Ref(None, new=True)
+            ref = Ref(self._new_id("labour"), new=True)
             self.labour[key] = ref
             self._identity("labour", ent, ref, {"job_type": job, "raised_on": raised})
             wanted["filled"] = wanted["filled"] or 0
@@ -475,66 +506,39 @@ class Importer:
     # ---------------------------------------------------------------- writing
 
     def flush(self) -> None:
-        """Write what is buffered: new enterprises and records (getting ids), then events."""
-        session = self.session
-        if self._new_enterprises:
-            ids = (
-                session.execute(
-                    insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
-                    [row for _ref, row in self._new_enterprises],
-                )
-                .scalars()
-                .all()
-            )
-            for (ref, _row), new_id in zip(self._new_enterprises, ids, strict=True):
-                self._adopt("enterprise", ref, new_id)
-            self._new_enterprises.clear()
-        for kind, model in (("plan", Plan), ("problem", Problem), ("labour", Labour)):
-            pending = self._new_identity[kind]
-            if not pending:
-                continue
-            rows = [{"enterprise_id": ent.id, **extra} for _ref, ent, extra in pending]
-            ids = (
-                session.execute(
-                    insert(model).returning(model.id, sort_by_parameter_order=True), rows
-                )
-                .scalars()
-                .all()
-            )
-            for (ref, _ent, _extra), new_id in zip(pending, ids, strict=True):
-                self._adopt(kind, ref, new_id)
-            pending.clear()
+        """Write what is buffered, with one executemany per table."""
+        for table, columns, rows in (
+            ("enterprise", ENTERPRISE_ROW, self._new_enterprises),
+            ("plan", ["id", "enterprise_id"], self._new_identity["plan"]),
+            ("problem", PROBLEM_ROW, self._new_identity["problem"]),
+            ("labour", LABOUR_ROW, self._new_identity["labour"]),
+        ):
+            bulk_insert(self.session, table, columns, [tuple(r[c] for c in columns) for r in rows])
+            rows.clear()
         for kind, events in self._events.items():
             if not events:
                 continue
             model, owner = EVENT_MODELS[kind]
-            rows = []
-            for ref, row in events:
-                full = dict.fromkeys(EVENT_FIELDS[kind])
-                full.update(row)
-                full[owner] = ref.id
-                full["batch_id"] = self.batch.id
-                rows.append(full)
-            session.execute(insert(model), rows)
+            fields = EVENT_FIELDS[kind]
+            columns = ["batch_id", owner, "business_date", "line", "action", *fields]
+            batch = self.batch.id
+            rows = [
+                (
+                    batch,
+                    rid,
+                    row["business_date"],
+                    row["line"],
+                    "import",
+                    *(row.get(f) for f in fields),
+                )
+                for rid, row in events
+            ]
+            bulk_insert(self.session, model.__tablename__, columns, rows)
             events.clear()
-
-    def _adopt(self, kind: str, ref: Ref, new_id: int) -> None:
-        """A new record got its id: re-key its timeline and indexes."""
-        old_key = (kind, id(ref))
-        ref.id = new_id
-        timeline = self._timelines.pop(old_key, None)
-        if timeline is not None:
-            self._timelines[(kind, new_id)] = timeline
-        if kind == "enterprise":
-            for index in (self.plans,):
-                if id(ref) in index:
-                    index[new_id] = index.pop(id(ref))
-            for index in (self.problems_by_key, self.labour):
-                for key in [k for k in index if k[0] == id(ref)]:
-                    index[(new_id, *key[1:])] = index.pop(key)
 
     def finish(self) -> None:
         self.flush()
+        sync_sequences(self.session)
         if self.cache_dirty:
             self.session.flush()
             refresh_enterprises(session=self.session, ids=sorted(self.cache_dirty))
@@ -581,39 +585,56 @@ def import_sheet(
         lang=lang,
     )
     with sheet:
+        lock_for_import(session)
         display = sheet.file
         batch = new_batch(session=session, kind="import", source=display, by=by, note=ledger)
         importer = Importer(session=session, batch=batch, ledger=ledger, default_date=default_date)
         summary = ImportSummary(ledger=ledger, file=display, batch_id=batch.id, dry_run=dry_run)
         writer = RejectsWriter(rejects, sheet.header) if (skip_invalid and rejects) else None
+        chunk: list = []
+
+        def reject(row, errors) -> None:
+            summary.errors.extend(errors)
+            if skip_invalid:
+                summary.skipped += 1
+                if writer is not None:
+                    writer.add(row.raw if row is not None else errors.raw, errors)
+
+        def apply_chunk() -> None:
+            importer.prefetch([row.values for row in chunk])
+            for row in chunk:
+                try:
+                    changed = importer.apply(row.values, row.line)
+                except _RowProblem as problem:
+                    label = sheet.column_label(problem.column)
+                    reject(
+                        row, [RowError(display, row.line, label, problem.value, problem.text(lang))]
+                    )
+                else:
+                    summary.rows += 1
+                    summary.unchanged += 0 if changed else 1
+            importer.flush()
+            chunk.clear()
+
         try:
             for count, (row, errors) in enumerate(sheet.rows(), 1):
                 if progress is not None and count % 1000 == 0:
                     progress(count)
-                if row is not None:
-                    summary.warnings.extend(row.warnings)
-                    if summary.errors and not skip_invalid:
-                        continue  # keep validating, stop writing: all will be rolled back
-                    try:
-                        changed = importer.apply(row.values, row.line)
-                    except _RowProblem as problem:
-                        label = sheet.column_label(problem.column)
-                        errors = [
-                            RowError(display, row.line, label, problem.value, problem.text(lang))
-                        ]
-                    else:
-                        summary.rows += 1
-                        summary.unchanged += 0 if changed else 1
-                        continue
-                summary.errors.extend(errors)
-                if skip_invalid:
-                    summary.skipped += 1
-                    if writer is not None:
-                        raw = row.raw if row is not None else errors.raw
-                        writer.add(raw, errors)
+                if row is None:
+                    reject(row, errors)
+                    continue
+                summary.warnings.extend(row.warnings)
+                if summary.errors and not skip_invalid:
+                    continue  # keep validating, stop writing: all will be rolled back
+                chunk.append(row)
+                if len(chunk) >= CHUNK:
+                    apply_chunk()
+            if chunk and not (summary.errors and not skip_invalid):
+                apply_chunk()
         finally:
             if writer is not None:
                 writer.close()
+        summary.errors.sort(key=lambda e: e.line)
         if summary.errors and not skip_invalid:
             raise SheetError(summary.errors)
         importer.finish()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import sys
 import unicodedata
@@ -556,15 +555,31 @@ class Sheet:
         )
 
     def _parse(self, line: int, cells: list[str], errors: RowErrors) -> SheetRow:
+        # The hot loop of an import: keep it to dict look-ups for repeated cells.
         values: dict[str, object] = {}
         warnings: list[RowError] = []
         present: dict[str, str] = {}
+        width = len(cells)
+        cache = self._cache
         for i, column in self._index:
-            cell = cells[i] if i < len(cells) else ""
-            text = _unguard(clean_text(cell))
+            if i >= width:
+                continue
+            cell = cells[i]
+            if not cell:
+                continue
+            text = clean_text(cell)
             if not text:
                 continue
+            if text[0] == "'":
+                text = _unguard(text)
             present[column] = cell
+            if column in _TEXT_COLUMNS:
+                values[column] = text
+                continue
+            cached = cache.get((column, text), _MISSING)
+            if cached is not _MISSING and not isinstance(cached, FugongError):
+                values[column] = cached
+                continue
             try:
                 if column == "uscc":
                     code, check_ok = normalize_uscc(text)
@@ -588,7 +603,7 @@ class Sheet:
             except FugongError as problem:
                 errors.append(self._error(line, column, cell, problem))
 
-        extra = [clean_text(c) for c in cells[len(self.header) :] if clean_text(c)]
+        extra = [clean_text(c) for c in cells[len(self.header) :] if c and clean_text(c)]
         if extra:
             shown = _shown(",".join(extra))
             errors.append(
@@ -704,8 +719,10 @@ class Sheet:
         errors: RowErrors,
     ) -> None:
         key, shown = self._record_key(values)
-        key_hash = _digest(repr(key), 8)
-        value_hash = _digest(repr(sorted(values.items())), 4)
+        # hash() is salted per process but stable within this import, which is all
+        # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
+        key_hash = hash(key) & 0xFFFFFFFFFFFFFFFF
+        value_hash = hash(frozenset(values.items())) & 0xFFFFFFFF
         # Packed into one int: a 300k-row sheet keeps ~100 bytes per record.
         earlier = self._seen.get(key_hash)
         if earlier is None:
@@ -737,11 +754,6 @@ class Sheet:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _digest(text: str, size: int) -> int:
-    data = text.encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=size).digest(), "big")
 
 
 def open_sheet(
