@@ -57,6 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "change": ("变更", "change"),
     "batch": ("批次", "batch"),
     "severity": ("级别", "severity"),
+    "code": ("类型", "code"),
     "finding": ("问题", "finding"),
     "detail": ("说明", "detail"),
 }

@@ -104,4 +104,85 @@ def log(
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("log")(log)
+    app.command("check")(check)
+    app.command("undo")(undo)
+    app.command("backup")(backup)
     app.add_typer(db_app, name="db")
+
+
+@handles_errors
+def check(
+    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """List data-quality findings, errors first; exit 1 if any is an error.
+
+    Example: fugong check --format json
+    """
+    from datetime import date
+
+    from .. import render
+    from ..audit import findings
+
+    found = read(db, lambda session: findings(session=session, today=date.today()))
+    rows = [f.as_dict() for f in found]
+    if fmt is ListFormat.json:
+        typer.echo(render.json_text(rows), nl=False)
+    elif fmt is ListFormat.csv:
+        typer.echo(render.csv_text(rows, ["severity", "code", "record", "detail"]), nl=False)
+    elif rows:
+        typer.echo(render.table(rows, ["severity", "code", "record", "detail"], lang_of(lang)))
+    else:
+        typer.echo("no findings" if lang_of(lang) == "en" else "未发现问题", err=True)
+    if any(f.severity == "error" for f in found):
+        raise typer.Exit(1)
+
+
+@handles_errors
+def undo(
+    batch: Annotated[int, typer.Argument(help="The batch to take back (see `fugong log`).")],
+    by: Annotated[str | None, typer.Option("--by", help="Who undoes it.")] = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Take back one batch (an import or a command) by recording that it was undone.
+
+    Example: fugong undo 7
+    """
+    from ..audit import undo_batch
+    from ..db import open_ledger
+    from ..ledger import current_user
+    from .common import command_line
+
+    who = current_user(by)
+    ledger = open_ledger(db)
+    undone = ledger.write(
+        lambda session: undo_batch(session=session, batch_id=batch, by=who, source=command_line())
+    )
+    language = lang_of(lang)
+    typer.echo(
+        f"batch {batch} undone (undo batch {undone.id})"
+        if language == "en"
+        else f"批次 {batch} 已撤销 (撤销批次 {undone.id})"
+    )
+
+
+@handles_errors
+def backup(
+    file: Annotated[str, typer.Argument(help="Where to write the copy (must not exist).")],
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Write a consistent copy of a SQLite ledger, even while others write to it.
+
+    Example: fugong backup 台账-2020-02-14.db
+    """
+    from pathlib import Path
+
+    from ..audit import backup as copy
+    from ..db import open_ledger
+
+    ledger = open_ledger(db)
+    copy(url=ledger.url, target=Path(file))
+    typer.echo(f"wrote {file}" if lang_of(lang) == "en" else f"已备份到 {file}", err=True)

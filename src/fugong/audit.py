@@ -1,0 +1,274 @@
+"""Keeping the ledger trustworthy: the data check, undo of a batch, backup.
+
+`findings` returns what a careful officer would want to look at before signing
+a report; `undo_batch` takes a batch back by recording that it was taken back
+(history is never deleted); `backup` copies a SQLite ledger consistently while
+others may be writing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from .asof import View
+from .errors import FugongError
+from .ledger import new_batch, refresh_enterprises, state_of
+from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
+from .models import EVENT_MODELS, Batch, Enterprise, Labour, Plan, Problem
+from .values import name_key, normalize_uscc
+
+STALE_DAYS = 14
+OWNERS = {"plan": Plan, "problem": Problem, "labour": Labour}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" | "warning"
+    code: str
+    record: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _legal_form_folded(key: str) -> str:
+    """有限责任公司 and 有限公司 name the same kind of company."""
+    return re.sub(r"有限责任公司$", "有限公司", key)
+
+
+def findings(*, session: Session, today: date) -> list[Finding]:
+    """Every data-quality finding of the ledger as of today, errors first."""
+    view = View(today)
+    found: list[Finding] = []
+    enterprises = enterprise_rows(session=session, view=View())
+    by_key: dict[str, list[dict]] = defaultdict(list)
+    for ent in enterprises:
+        label = f"#{ent['id']} {ent['name']}"
+        if ent["uscc"]:
+            try:
+                _code, check_ok = normalize_uscc(ent["uscc"])
+            except FugongError:
+                check_ok = False
+            if not check_ok:
+                found.append(
+                    Finding(
+                        "warning", "uscc_check", label, f"统一社会信用代码 {ent['uscc']} 校验位不符"
+                    )
+                )
+        by_key[_legal_form_folded(name_key(ent["name"]))].append(ent)
+    for group in by_key.values():
+        if len(group) > 1:
+            names = "; ".join(f"#{e['id']} {e['name']} ({e['district']})" for e in group)
+            found.append(
+                Finding("warning", "probable_duplicate", names, "名称相同, 可能是同一企业")
+            )
+
+    plans = plan_rows(session=session, view=view)
+    planned_ids = set()
+    for plan in plans:
+        planned_ids.add((plan["name"], plan["district"]))
+        if plan["status"] == "resumed" and plan["inspection"] != "passed":
+            found.append(
+                Finding(
+                    "warning",
+                    "resumed_uninspected",
+                    f"#{plan['id']} {plan['name']}",
+                    "未验收即复产",
+                )
+            )
+    for ent in enterprise_rows(session=session, view=view):
+        if ent["above_scale"] and (ent["name"], ent["district"]) not in planned_ids:
+            found.append(
+                Finding("warning", "no_plan", f"#{ent['id']} {ent['name']}", "规上企业尚无复产计划")
+            )
+    for problem in problem_rows(session=session, view=view):
+        if problem["overdue"]:
+            found.append(
+                Finding(
+                    "warning",
+                    "overdue",
+                    f"问题 #{problem['id']} {problem['name']}",
+                    f"办理时限 {problem['deadline']} 已过, 仍在办理中",
+                )
+            )
+    stale_before = today - timedelta(days=STALE_DAYS)
+    last_change = dict(session.execute(_last_change("labour")).all())
+    for labour in labour_rows(session=session, view=view):
+        label = f"用工需求 #{labour['id']} {labour['name']}"
+        if labour["filled"] > labour["needed"]:
+            found.append(
+                Finding(
+                    "error",
+                    "overfilled",
+                    label,
+                    f"已招 {labour['filled']} 超过需求 {labour['needed']}",
+                )
+            )
+        last_on = last_change.get(labour["id"])
+        if labour["gap"] > 0 and last_on is not None and last_on < stale_before:
+            found.append(
+                Finding(
+                    "warning", "stale_labour", label, f"自 {last_on} 起 {STALE_DAYS} 天以上未更新"
+                )
+            )
+    for kind, (model, owner) in EVENT_MODELS.items():
+        rows = session.execute(
+            select(getattr(model, owner), func.max(model.business_date))
+            .join(Batch, Batch.id == model.batch_id)
+            .where(model.business_date > today, Batch.undone_at.is_(None))
+            .group_by(getattr(model, owner))
+        )
+        for rid, when in rows:
+            found.append(
+                Finding("error", "future_date", f"{kind} #{rid}", f"业务日期 {when} 在未来")
+            )
+    found.extend(_cache_findings(session))
+    found.sort(key=lambda f: (f.severity != "error", f.code, f.record))
+    return found
+
+
+def _last_change(kind: str):
+    model, owner = EVENT_MODELS[kind]
+    return (
+        select(getattr(model, owner), func.max(model.business_date))
+        .join(Batch, Batch.id == model.batch_id)
+        .where(Batch.undone_at.is_(None))
+        .group_by(getattr(model, owner))
+    )
+
+
+def _cache_findings(session: Session) -> list[Finding]:
+    """The Enterprise cache must say what the history says."""
+    out = []
+    for ent in session.execute(select(Enterprise)).scalars():
+        state = state_of(session=session, kind="enterprise", rid=ent.id, view=View())
+        if state["name"] is None:
+            continue
+        if (state["name"], state["district"], state["uscc"]) != (ent.name, ent.district, ent.uscc):
+            out.append(
+                Finding(
+                    "error", "cache_mismatch", f"#{ent.id} {ent.name}", "企业缓存与历史记录不一致"
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- undo
+
+
+def undo_batch(*, session: Session, batch_id: int, by: str, source: str) -> Batch:
+    """Take a batch back: record an undo batch and mark the batch as undone by it."""
+    target = session.get(Batch, batch_id)
+    if target is None:
+        raise FugongError(f"未知批次 {batch_id}", f"unknown batch {batch_id}")
+    if target.kind == "undo":
+        raise FugongError(f"批次 {batch_id} 本身是撤销操作", f"batch {batch_id} is itself an undo")
+    if target.undone_at is not None:
+        raise FugongError(
+            f"批次 {batch_id} 已由批次 {target.undone_by} 撤销",
+            f"batch {batch_id} was already undone by batch {target.undone_by}",
+        )
+    touched, dependants = _dependants(session, target)
+    if dependants:
+        listing = ", ".join(str(b) for b in sorted(dependants))
+        raise FugongError(
+            f"批次 {batch_id} 新建的记录后来又被批次 {listing} 修改; 请先撤销那些批次",
+            f"records created by batch {batch_id} were changed later by batch(es) {listing}; "
+            "undo those first",
+        )
+    undo = new_batch(session=session, kind="undo", source=source, by=by, note=f"undo {batch_id}")
+    target.undone_at = undo.recorded_at
+    target.undone_by = undo.id
+    session.add(target)
+    session.flush()
+    refresh_enterprises(session=session, ids=sorted(touched))
+    return undo
+
+
+def _dependants(session: Session, target: Batch) -> tuple[set[int], set[int]]:
+    """Enterprises the batch touched, and the other live batches that wrote on records
+    it created (they would be left pointing at nothing)."""
+    touched: set[int] = set()
+    dependants: set[int] = set()
+    for kind, (model, owner) in EVENT_MODELS.items():
+        rid = getattr(model, owner)
+        mine = set(session.execute(select(rid).where(model.batch_id == target.id)).scalars())
+        if not mine:
+            continue
+        if kind == "enterprise":
+            touched |= mine
+        else:
+            identity = OWNERS[kind]
+            touched |= set(
+                session.execute(
+                    select(identity.enterprise_id).where(identity.id.in_(mine))
+                ).scalars()
+            )
+        first = (
+            select(rid, func.min(model.batch_id))
+            .join(Batch, Batch.id == model.batch_id)
+            .where(rid.in_(mine), Batch.undone_at.is_(None))
+            .group_by(rid)
+        )
+        created = {r for r, b in session.execute(first) if b == target.id}
+        if created:
+            later = session.execute(
+                select(model.batch_id)
+                .join(Batch, Batch.id == model.batch_id)
+                .where(rid.in_(created), model.batch_id != target.id, Batch.undone_at.is_(None))
+            ).scalars()
+            dependants |= set(later)
+        if kind == "enterprise" and created:
+            for other_kind, identity in OWNERS.items():
+                other_model, other_owner = EVENT_MODELS[other_kind]
+                later = session.execute(
+                    select(other_model.batch_id)
+                    .join(identity, identity.id == getattr(other_model, other_owner))
+                    .join(Batch, Batch.id == other_model.batch_id)
+                    .where(
+                        identity.enterprise_id.in_(created),
+                        other_model.batch_id != target.id,
+                        Batch.undone_at.is_(None),
+                    )
+                ).scalars()
+                dependants |= set(later)
+    return touched, dependants
+
+
+# --------------------------------------------------------------------------- backup
+
+
+def backup(*, url: str, target: Path) -> None:
+    """A consistent copy of a SQLite ledger, taken with SQLite's online backup API."""
+    import sqlite3
+
+    if not url.startswith("sqlite:///"):
+        raise FugongError(
+            "backup 只用于 SQLite 账本; PostgreSQL 请用 pg_dump",
+            "backup is for SQLite ledgers; for PostgreSQL use pg_dump",
+        )
+    source_path = url[len("sqlite:///") :]
+    if target.exists():
+        raise FugongError(f"{target} 已存在, 不覆盖", f"{target} exists; not overwriting it")
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            with dest:
+                source.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            dest.close()
+    except sqlite3.Error as exc:
+        raise FugongError(f"备份失败: {exc}", f"backup failed: {exc}") from None
+    finally:
+        source.close()
