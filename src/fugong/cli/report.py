@@ -108,8 +108,6 @@ def report(
             typer.echo(text, nl=False)
         return
     encoding = "utf-8-sig" if chosen == "csv" else "utf-8"
-    if text is None:  # table into a file: plain text, same figures
-        text = _render(doc, "plain", language, to_terminal=False)
     try:
         output.write_text(text, encoding=encoding)
     except OSError as exc:
@@ -126,17 +124,13 @@ def _render(doc, fmt: str, language: str, *, to_terminal: bool) -> str | None:
         return render.json_text(doc)
     if fmt == "csv":
         return render.report_csv(doc)
-    if fmt in ("markdown", "plain"):
-        return render.report_text(doc, language, fmt)
+    if fmt in ("markdown", "plain") or not to_terminal:
+        # Off a terminal the table is plain aligned text (tabulate): never wrapped,
+        # no escape codes, and no need to load rich for a script or a pipe.
+        return render.report_text(doc, language, "markdown" if fmt == "markdown" else "plain")
     from rich.console import Console
 
-    # Off a terminal: never wrap or truncate, no colour; on one: honour NO_COLOR.
-    console = Console(
-        width=None if to_terminal else 10_000,
-        no_color=bool(os.environ.get("NO_COLOR")) or not to_terminal,
-        highlight=False,
-        soft_wrap=not to_terminal,
-    )
+    console = Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
     render.report_rich(doc, language, console)
     return None
 
