@@ -200,7 +200,7 @@ def find_enterprise(*, session: Session, ref: str) -> Enterprise:
         uscc = None
     if uscc:
         found = session.exec(select(Enterprise).where(Enterprise.uscc == uscc)).first()
-        if found:
+        if found and _exists(session, found.id):
             return found
     matches = [
         e
@@ -240,7 +240,7 @@ def match_enterprise(
     """The enterprise a row means: USCC first, else name + district (SPEC "Matching")."""
     if uscc:
         found = session.exec(select(Enterprise).where(Enterprise.uscc == uscc)).first()
-        if found:
+        if found and _exists(session, found.id):
             return found
     if name and district:
         for e in session.exec(
