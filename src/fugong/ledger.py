@@ -28,6 +28,7 @@ from .models import (
     Enterprise,
     EnterpriseEvent,
     Labour,
+    LabourEvent,
     Plan,
     Problem,
 )
@@ -675,25 +676,49 @@ def add_labour(
 
 
 def fill_labour(*, session: Session, batch: Batch, on: date, labour: Labour, count: int) -> int:
-    """Add `count` to what is filled as of `on`; returns the new filled figure."""
+    """Add `count` to what is filled from `on` on; returns the new filled figure on `on`.
+
+    `filled` is stored as an absolute figure (a sheet states it so), so a
+    back-dated fill also records, at each later date that states a figure, that
+    figure plus `count`: a correction is a new fact, and the hires are counted
+    on every day after they happened.
+    """
     if on < labour.raised_on:
         raise FugongError(
             f"日期 {on} 早于用工需求 #{labour.id} 的登记日期 {labour.raised_on}",
             f"date {on} is before labour demand #{labour.id} was raised ({labour.raised_on})",
         )
-    state = _labour_state(session, labour, on)
-    filled = (state["filled"] or 0) + count
-    _check_filled(state["needed"] or 0, filled)
-    _record_event(
-        session=session,
-        kind="labour",
-        rid=labour.id,
-        batch=batch,
-        on=on,
-        action="fill",
-        changes={"filled": filled},
+    later_dates = sorted(
+        set(
+            session.exec(
+                select(LabourEvent.business_date)
+                .join(Batch, Batch.id == LabourEvent.batch_id)
+                .where(
+                    LabourEvent.labour_id == labour.id,
+                    LabourEvent.filled.is_not(None),
+                    LabourEvent.business_date > on,
+                    Batch.undone_at.is_(None),
+                )
+            ).all()
+        )
     )
-    return filled
+    changes = []
+    for day in [on, *later_dates]:
+        state = _labour_state(session, labour, day)
+        filled = (state["filled"] or 0) + count
+        _check_filled(state["needed"] or 0, filled)
+        changes.append((day, filled))
+    for day, filled in changes:
+        _record_event(
+            session=session,
+            kind="labour",
+            rid=labour.id,
+            batch=batch,
+            on=day,
+            action="fill",
+            changes={"filled": filled},
+        )
+    return changes[0][1]
 
 
 def enterprise_of(*, session: Session, enterprise_id: int) -> Enterprise:

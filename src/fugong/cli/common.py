@@ -165,14 +165,21 @@ def record(db: str | None, by: str | None, work: Callable[..., Any]) -> Any:
         )
         return work(session, batch)
 
-    return ledger.write(run)
+    try:
+        return ledger.write(run)
+    finally:
+        ledger.engine.dispose()
 
 
 def read(db: str | None, work: Callable[..., Any]) -> Any:
     """Open the ledger and run `work(session)` in one read transaction."""
     from ..db import open_ledger
 
-    return open_ledger(db).read(work)
+    ledger = open_ledger(db)
+    try:
+        return ledger.read(work)
+    finally:
+        ledger.engine.dispose()
 
 
 def scope_codes(session, district: str | None) -> list[str] | None:
