@@ -46,14 +46,12 @@ def _status(text: str) -> str:
 
 def _said(language: str, name: str, diff: dict) -> str:
     from ..render import display
-    from ..vocab import PLAN_STATUS
+    from ..vocab import INSPECTION, PLAN_STATUS
 
     if not diff:
         return ""
-    parts = [
-        f"{k}={display(v, language, PLAN_STATUS if k == 'status' else None)}"
-        for k, v in diff.items()
-    ]
+    vocabs = {"status": PLAN_STATUS, "inspection": INSPECTION}
+    parts = [f"{k}={display(v, language, vocabs.get(k))}" for k, v in diff.items()]
     return f"{name}: " + ", ".join(parts)
 
 
