@@ -166,7 +166,11 @@ class Importer:
     def prefetch(self, rows: list[dict[str, Any]]) -> None:
         self._reset()
         usccs = {v["uscc"] for v in rows if v.get("uscc")}
-        keys = {name_key(v["name"]) for v in rows if v.get("name")}
+        # name_key (NFKC + folding) is worked out once per row and kept with it
+        for v in rows:
+            if v.get("name"):
+                v["_name_key"] = name_key(v["name"])
+        keys = {v["_name_key"] for v in rows if v.get("name")}
         live = (
             select(EnterpriseEvent.id)
             .join(Batch, Batch.id == EnterpriseEvent.batch_id)
@@ -281,7 +285,7 @@ class Importer:
         uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
         ref = self.by_uscc.get(uscc) if uscc else None
         if ref is None and name and district:
-            candidate = self.by_name.get((name_key(name), district))
+            candidate = self.by_name.get((values["_name_key"], district))
             if candidate is not None and (not uscc or candidate.uscc is None):
                 ref = candidate
         attrs = {k: values.get(k) for k in ENTERPRISE_ATTRS}
@@ -301,7 +305,7 @@ class Importer:
                 {
                     "id": ref.id,
                     "name": name,
-                    "name_key": name_key(name),
+                    "name_key": values["_name_key"],
                     "district": district,
                     "uscc": uscc,
                 }
@@ -309,7 +313,7 @@ class Importer:
             self.summary_created["enterprises"] += 1
             if uscc:
                 self.by_uscc[uscc] = ref
-            self.by_name.setdefault((name_key(name), district), ref)
+            self.by_name.setdefault((values["_name_key"], district), ref)
             self._record("enterprise", ref, on, changes, line)
             return ref
         wanted = {"uscc": uscc, "name": name, "district": district, **attrs}
