@@ -23,8 +23,9 @@ OWNER = {"plan": Plan, "problem": Problem, "labour": Labour}
 
 
 def moment(value) -> str:
-    """A stored UTC moment as ISO 8601 with the local offset."""
-    return value.replace(tzinfo=UTC).astimezone().isoformat(timespec="seconds")
+    """A stored UTC moment as ISO 8601 with the local offset, to the microsecond
+    (so that `--known-at` a moment `log` shows includes that very entry)."""
+    return value.replace(tzinfo=UTC).astimezone().isoformat(timespec="microseconds")
 
 
 def entries(

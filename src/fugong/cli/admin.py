@@ -43,11 +43,13 @@ def init(
     ledger = open_ledger(db, upgrade=False)
     upgrade_schema(ledger)
     where = describe(ledger.url)
-    typer.echo(f"ledger ready: {where}" if language == "en" else f"账本已就绪: {where}", err=True)
+    summary = None
     if sample:
         from ..sample import load_sample
 
         summary = load_sample(ledger)
+    typer.echo(f"ledger ready: {where}" if language == "en" else f"账本已就绪: {where}", err=True)
+    if summary is not None:
         typer.echo(summary.text(language), err=True)
 
 
@@ -82,6 +84,7 @@ def log(
     flat = [
         {
             **row,
+            "recorded_at": row["recorded_at"][:19] + row["recorded_at"][26:],
             "record": f"{row['record']} #{row['record_id']} {row['enterprise'] or ''}".strip(),
             "change": ", ".join(f"{k}={render.plain(v)}" for k, v in row["change"].items())
             + (
