@@ -316,6 +316,10 @@ class Importer:
             self.by_name.setdefault((values["_name_key"], district), ref)
             self._record("enterprise", ref, on, changes, line)
             return ref
+        if name is not None:
+            stored = self._timeline("enterprise", ref).state(self.default_date, fallback=True)
+            if name_key(stored.get("name") or "") == values["_name_key"]:
+                name = None  # the same name (matched on its key), spelled another way
         wanted = {"uscc": uscc, "name": name, "district": district, **attrs}
         diff = self._diff("enterprise", ref, self.default_date, wanted, fallback=True)
         if "uscc" in diff:
@@ -379,7 +383,7 @@ class Importer:
         if resumed_on is not None:
             timeline = self._timeline("plan", ref)
             wanted = {"status": "resumed"}
-            if status == "resumed" and v.get("returned") is not None:
+            if v.get("returned") is not None:  # 到岗人数 of that resumption
                 wanted["returned"] = v["returned"]
             if not timeline.has_resumption_on(resumed_on):
                 diff = self._diff("plan", ref, resumed_on, wanted)
@@ -464,11 +468,11 @@ class Importer:
             when = resolved_on or max(self.default_date, on)
             wanted = {"status": "resolved", "resolution": v.get("resolution")}
             self._record("problem", ref, when, self._diff("problem", ref, when, wanted), line)
-        elif status == "open":
+        else:
             when = max(self.default_date, on)
-            self._record(
-                "problem", ref, when, self._diff("problem", ref, when, {"status": "open"}), line
-            )
+            # an open problem may carry the resolution it had before it was reopened
+            wanted = {"status": status, "resolution": v.get("resolution")}
+            self._record("problem", ref, when, self._diff("problem", ref, when, wanted), line)
 
     def _labour(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         job = v.get("job_type")

@@ -119,7 +119,7 @@ INSPECTION = Vocabulary(
     "验收结果",
     "inspection",
     {
-        "passed": ("通过", "passed", ("验收通过", "合格", "pass", "是", "y", "yes")),
-        "failed": ("未通过", "failed", ("不通过", "不合格", "fail", "否", "n", "no")),
+        "passed": ("通过", "passed", ("验收通过", "合格", "pass", "是", "y", "yes", "√", "✓")),
+        "failed": ("未通过", "failed", ("不通过", "不合格", "fail", "否", "n", "no", "×", "✗")),
     },
 )
