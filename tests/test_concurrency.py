@@ -170,3 +170,29 @@ def test_two_imports_at_once_both_land(db_url, tmp_path):
     with ledger.session() as session:
         plans = session.execute(select(func.count()).select_from(PlanEvent)).scalar()
     assert plans == 3000
+
+
+def test_a_reader_does_not_wait_for_a_writer(db_url, cli):
+    """A report while an import holds the write lock answers at once (WAL, deferred read)."""
+    import time
+
+    from sqlalchemy import text
+
+    ledger = open_ledger(db_url)
+    writer = ledger.engine.connect()
+    writer.begin()
+    writer.execute(
+        text(
+            "INSERT INTO batch (kind, source, by, recorded_at) "
+            "VALUES ('command', 'held', 'test', '2020-02-14 08:00:00')"
+        )
+    )
+    try:
+        start = time.perf_counter()
+        result = cli("report", "--district", "沙湾", "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        assert time.perf_counter() - start < 5
+    finally:
+        writer.rollback()
+        writer.close()
+        ledger.engine.dispose()

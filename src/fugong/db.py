@@ -111,7 +111,9 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers begin DEFERRED: in WAL mode they then never wait for a writer.
+        reading = conn.get_execution_options().get("fugong_read", False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 class Ledger:
@@ -126,9 +128,10 @@ class Ledger:
         return is_sqlite(self.url)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, reading: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        bind = self.engine.execution_options(fugong_read=True) if reading else self.engine
+        with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
@@ -150,7 +153,7 @@ class Ledger:
         raise AssertionError("unreachable")
 
     def read(self, work: Callable[[Session], T]) -> T:
-        with self.session() as session:
+        with self.session(reading=True) as session:
             return work(session)
 
 
@@ -182,7 +185,7 @@ def open_ledger(db: str | None = None, *, upgrade: bool = True) -> Ledger:
 
 def schema_revision(ledger: Ledger) -> str | None:
     """The Alembic revision the ledger is at, None for an empty database."""
-    with ledger.engine.connect() as conn:
+    with ledger.engine.execution_options(fugong_read=True).connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except Exception:
