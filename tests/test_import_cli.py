@@ -563,6 +563,31 @@ def test_skip_invalid_writes_valid_rows_and_rejects_to_fix(cli, ledger, tmp_path
     assert plans["丙公司"]["returned"] == 12
 
 
+def test_a_row_rejected_while_applying_leaves_nothing_behind(cli, ledger, tmp_path):
+    # The row reads well but cannot be applied (excluded without a reason) after its
+    # enterprise and inspection were worked out: none of that may be written.
+    path = sheet(
+        tmp_path / "s.csv",
+        "name,district,status,inspection,inspected_on\n"
+        "甲公司,沙湾区,planned,,\n"
+        "丙公司,沙湾区,excluded,passed,2020-02-03\n",
+    )
+    result = imported(
+        cli,
+        "plans",
+        path,
+        "--date",
+        "2020-02-05",
+        "--skip-invalid",
+        "--rejects",
+        tmp_path / "rej.csv",
+        code=3,
+    )
+    assert "丙公司" not in result.stdout
+    assert set(by_name(listed(cli, "plan"))) == {"甲公司"}
+    assert [e.name for e in ledger.all(Enterprise)] == ["甲公司"]
+
+
 def test_import_from_stdin(cli, tmp_path):
     text = "企业名称,区县,复产状态\n甲公司,沙湾,计划复产\n乙公司,五通桥,已复产\n"
     result = cli("import", "plans", "-", "--date", "2020-02-15", input=text.encode("gb18030"))

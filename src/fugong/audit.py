@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from .asof import View
 from .errors import FugongError
-from .ledger import new_batch, refresh_enterprises, state_of
+from .ledger import new_batch, refresh_enterprises, stamp_commit, state_of
 from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
 from .models import EVENT_MODELS, Batch, Enterprise, Labour, Plan, Problem
 from .values import name_key, normalize_uscc
@@ -191,6 +191,10 @@ def undo_batch(*, session: Session, batch_id: int, by: str, source: str) -> Batc
     session.add(target)
     session.flush()
     refresh_enterprises(session=session, ids=sorted(touched))
+    stamp_commit(session=session, batch=undo)
+    target.undone_at = undo.recorded_at  # taken back as of the moment the undo commits
+    session.add(target)
+    session.flush()
     return undo
 
 

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from .db import bulk_insert, lock_for_import, next_ids, sync_sequences
 from .errors import FugongError, RowError, SheetError
-from .ledger import district_resolver, new_batch, refresh_enterprises
+from .ledger import district_resolver, new_batch, refresh_enterprises, stamp_commit
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
@@ -144,9 +144,14 @@ class Importer:
         self.ledger = ledger
         self.default_date = default_date
         self.seq = 0
+        # What the import did, summed over the chunks written so far …
         self.summary_created: Counter = Counter()
         self.changed_records: set[tuple[str, int]] = set()
         self.cache_dirty: set[int] = set()
+        # … and what the current chunk did, merged when it is written.
+        self.chunk_created: Counter = Counter()
+        self.chunk_changed: set[tuple[str, int]] = set()
+        self.chunk_dirty: set[int] = set()
         self._new_enterprises: list[dict] = []
         self._new_identity: dict[str, list[dict]] = {"plan": [], "problem": [], "labour": []}
         self._events: dict[str, list[tuple[int, dict]]] = {k: [] for k in EVENT_MODELS}
@@ -271,7 +276,7 @@ class Importer:
             (ref.id, {"business_date": on, "line": line, "action": "import", **changes})
         )
         if not ref.new:
-            self.changed_records.add((kind, ref.id))
+            self.chunk_changed.add((kind, ref.id))
 
     def _diff(
         self, kind: str, ref: Ref, on: date, wanted: dict[str, Any], fallback: bool = False
@@ -310,7 +315,7 @@ class Importer:
                     "uscc": uscc,
                 }
             )
-            self.summary_created["enterprises"] += 1
+            self.chunk_created["enterprises"] += 1
             if uscc:
                 self.by_uscc[uscc] = ref
             self.by_name.setdefault((values["_name_key"], district), ref)
@@ -335,7 +340,7 @@ class Importer:
             ref.uscc = diff["uscc"]
         if diff:
             if not ref.new and {"uscc", "name", "district"} & diff.keys():
-                self.cache_dirty.add(ref.id)
+                self.chunk_dirty.add(ref.id)
             self._record("enterprise", ref, self.default_date, diff, line)
         return ref
 
@@ -360,7 +365,7 @@ class Importer:
 
     def _identity(self, kind: str, ent: Ref, ref: Ref, values: dict) -> None:
         self._new_identity[kind].append({"id": ref.id, "enterprise_id": ent.id, **values})
-        self.summary_created[KIND_LEDGER[kind]] += 1
+        self.chunk_created[KIND_LEDGER[kind]] += 1
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         ref = self.plans.get(ent.id)
@@ -513,6 +518,30 @@ class Importer:
 
     # ---------------------------------------------------------------- writing
 
+    def begin_chunk(self, rows: list[dict[str, Any]]) -> None:
+        self._mark = (dict(self.next_id), self.seq)
+        self.prefetch(rows)
+
+    def abandon_chunk(self) -> None:
+        """Forget everything the chunk did (nothing of it was written yet)."""
+        self.next_id, self.seq = dict(self._mark[0]), self._mark[1]
+        self._new_enterprises.clear()
+        for pending in (*self._new_identity.values(), *self._events.values()):
+            pending.clear()
+        self.chunk_created.clear()
+        self.chunk_changed.clear()
+        self.chunk_dirty.clear()
+        self._reset()
+
+    def commit_chunk(self) -> None:
+        self.flush()
+        self.summary_created.update(self.chunk_created)
+        self.changed_records |= self.chunk_changed
+        self.cache_dirty |= self.chunk_dirty
+        self.chunk_created.clear()
+        self.chunk_changed.clear()
+        self.chunk_dirty.clear()
+
     def flush(self) -> None:
         """Write what is buffered, with one executemany per table."""
         for table, columns, rows in (
@@ -609,20 +638,34 @@ def import_sheet(
                     writer.add(row.raw if row is not None else errors.raw, errors)
 
         def apply_chunk() -> None:
-            importer.prefetch([row.values for row in chunk])
-            for row in chunk:
-                try:
-                    changed = importer.apply(row.values, row.line)
-                except _RowProblem as problem:
-                    label = sheet.column_label(problem.column)
-                    reject(
-                        row, [RowError(display, row.line, label, problem.value, problem.text(lang))]
-                    )
-                else:
-                    summary.rows += 1
-                    summary.unchanged += 0 if changed else 1
-            importer.flush()
+            # A row that cannot be applied must leave nothing behind, also under
+            # --skip-invalid: the chunk is applied again without it (rare).
+            pending = list(chunk)
             chunk.clear()
+            while pending:
+                importer.begin_chunk([row.values for row in pending])
+                outcome, failed = [], []
+                for row in pending:
+                    try:
+                        outcome.append(importer.apply(row.values, row.line))
+                    except _RowProblem as problem:
+                        label = sheet.column_label(problem.column)
+                        error = RowError(
+                            display, row.line, label, problem.value, problem.text(lang)
+                        )
+                        failed.append((row, error))
+                for row, error in failed:
+                    reject(row, [error])
+                if failed and skip_invalid:
+                    importer.abandon_chunk()
+                    dropped = {id(row) for row, _error in failed}
+                    pending = [row for row in pending if id(row) not in dropped]
+                    continue
+                if not failed:
+                    importer.commit_chunk()
+                    summary.rows += len(outcome)
+                    summary.unchanged += outcome.count(False)
+                return
 
         try:
             for count, (row, errors) in enumerate(sheet.rows(), 1):
@@ -646,6 +689,7 @@ def import_sheet(
         if summary.errors and not skip_invalid:
             raise SheetError(summary.errors)
         importer.finish()
+        stamp_commit(session=session, batch=batch)
         summary.created = Counter(importer.summary_created)
         summary.changed = Counter(KIND_LEDGER[k] for k, _id in importer.changed_records)
         return summary

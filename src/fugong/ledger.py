@@ -64,6 +64,14 @@ def new_batch(*, session: Session, kind: str, source: str, by: str, note: str | 
     return batch
 
 
+def stamp_commit(*, session: Session, batch: Batch) -> None:
+    """Date the batch at the end of its work, just before it commits: what a report
+    could see is what was recorded by then, so `--known-at` reproduces it."""
+    batch.recorded_at = max(batch.recorded_at, utcnow())
+    session.add(batch)
+    session.flush()
+
+
 # --------------------------------------------------------------------------- districts
 
 
