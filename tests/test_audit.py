@@ -302,3 +302,32 @@ def test_backup_of_postgres_points_to_pg_dump(cli, backend, ledger, tmp_path):
     assert "pg_dump" in result.stderr
     assert "Traceback" not in result.stderr
     assert not target.exists()
+
+
+def test_undoing_a_fill_that_a_later_fill_counts_is_refused(cli):
+    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))
+    ok(cli("labour", "add", "甲公司", "--job", "普工", "--needed", "10", "--date", "2020-02-01"))
+    ok(cli("labour", "fill", "1", "--count", "3", "--date", "2020-02-02"))
+    ok(cli("labour", "fill", "1", "--count", "2", "--date", "2020-02-03"))
+    log = json.loads(ok(cli("log", "--format", "json")).stdout)
+    fills = sorted({e["batch"] for e in log if e["action"] == "fill"})
+    refused = cli("undo", str(fills[0]))
+    assert refused.exit_code == 1
+    assert str(fills[1]) in refused.stderr
+    ok(cli("undo", str(fills[1])))
+    ok(cli("undo", str(fills[0])))
+    (labour,) = json.loads(ok(cli("labour", "list", "--format", "json")).stdout)
+    assert labour["filled"] == 0
+
+
+@pytest.mark.parametrize("text", ["²", "abc", "99999999999999999999", "#x"])
+def test_odd_ids_are_data_errors_not_tracebacks(cli, text):
+    for argv in (
+        ("undo", text),
+        ("problem", "resolve", text, "--note", "x"),
+        ("labour", "fill", text, "--count", "1"),
+        ("log", "--batch", text),
+    ):
+        result = cli(*argv)
+        assert result.exit_code == 1, (argv, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -712,3 +712,42 @@ def test_export_import_export_round_trip_gives_identical_bytes(cli, tmp_path):
         if again.read_bytes() != first[name].read_bytes():
             differ[name] = (first[name].read_text("utf-8-sig"), again.read_text("utf-8-sig"))
     assert not differ, "\n".join(f"{k}:\n{a}---\n{b}" for k, (a, b) in differ.items())
+
+
+def test_a_passed_inspection_in_a_sheet_approves_a_planned_plan(cli, tmp_path):
+    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    ok(cli("plan", "add", "乙公司", "--status", "planned", "--date", "2020-02-01"))
+    path = sheet(
+        tmp_path / "s.csv", "name,district,inspection,inspected_on\n乙公司,沙湾,通过,2020-02-03\n"
+    )
+    imported(cli, "plans", path, "--date", "2020-02-05")
+    plan = by_name(listed(cli, "plan", "--as-of", "2020-02-03"))["乙公司"]
+    assert (plan["status"], plan["inspection"], plan["inspected_on"]) == (
+        "approved",
+        "passed",
+        "2020-02-03",
+    )
+
+
+def test_a_problem_sheet_without_dates_imported_daily_is_not_duplicated(cli, tmp_path):
+    path = sheet(
+        tmp_path / "p.csv",
+        "企业名称,区县,问题类别,问题描述,办理状态\n甲公司,沙湾,用工,缺少熟练工,办理中\n",
+    )
+    imported(cli, "problems", path, "--date", "2020-02-10")
+    imported(cli, "problems", path, "--date", "2020-02-11")
+    assert len(listed(cli, "problem", "--as-of", "2020-02-11")) == 1
+
+
+def test_records_whose_import_was_undone_come_back_as_new(cli, tmp_path):
+    path = sheet(
+        tmp_path / "p.csv",
+        "问题编号,企业名称,区县,问题类别,问题描述,提出日期\nP1,甲公司,沙湾,用工,缺工,2020-02-03\n",
+    )
+    first = imported(cli, "problems", path, "--date", "2020-02-05")
+    batch = re.search(r"(?:批次|batch) (\d+)", first.stderr).group(1)
+    ok(cli("undo", batch))
+    again = imported(cli, "problems", path, "--date", "2020-02-05")
+    assert "问题 1" in again.stderr.split("新增")[1].split(";")[0]
+    (problem,) = listed(cli, "problem", "--as-of", "2020-02-03")
+    assert (problem["raised_on"], problem["status"]) == ("2020-02-03", "open")

@@ -22,7 +22,7 @@ from .asof import View
 from .errors import FugongError
 from .ledger import new_batch, refresh_enterprises, stamp_commit, state_of
 from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
-from .models import EVENT_MODELS, Batch, Enterprise, Labour, Plan, Problem
+from .models import EVENT_MODELS, Batch, Enterprise, Labour, LabourEvent, Plan, Problem
 from .values import name_key, normalize_uscc
 
 STALE_DAYS = 14
@@ -245,6 +245,28 @@ def _dependants(session: Session, target: Batch) -> tuple[set[int], set[int]]:
                     )
                 ).scalars()
                 dependants |= set(later)
+    # `filled` is stored as a running total: a later fill already counts this
+    # batch's, so taking this one back alone would change nothing.
+    filled_here = set(
+        session.execute(
+            select(LabourEvent.labour_id).where(
+                LabourEvent.batch_id == target.id, LabourEvent.filled.is_not(None)
+            )
+        ).scalars()
+    )
+    if filled_here:
+        dependants |= set(
+            session.execute(
+                select(LabourEvent.batch_id)
+                .join(Batch, Batch.id == LabourEvent.batch_id)
+                .where(
+                    LabourEvent.labour_id.in_(filled_here),
+                    LabourEvent.filled.is_not(None),
+                    LabourEvent.batch_id > target.id,
+                    Batch.undone_at.is_(None),
+                )
+            ).scalars()
+        )
     return touched, dependants
 
 

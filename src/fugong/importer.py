@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from .db import bulk_insert, lock_for_import, next_ids, sync_sequences
 from .errors import FugongError, RowError, SheetError
-from .ledger import district_resolver, new_batch, refresh_enterprises, stamp_commit
+from .ledger import APPROVABLE, district_resolver, new_batch, refresh_enterprises, stamp_commit
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
@@ -117,17 +117,18 @@ class _Timeline:
         self.events = events
 
     def state(self, on: date, *, fallback: bool = False) -> dict[str, Any]:
+        """As of `on`; with `fallback`, a field first set after `on` takes its first
+        value (earliest date, last recorded that day), as asof.latest does."""
         state: dict[str, Any] = {}
-        later: dict[str, Any] = {}
+        later: dict[str, tuple[date, Any]] = {}
         for when, _seq, values in self.events:
-            target = state if when <= on else later if fallback else None
-            if target is None:
-                continue
-            for k, v in values.items():
-                if target is later and k in later:
-                    continue
-                target[k] = v
-        for k, v in later.items():
+            if when <= on:
+                state.update(values)
+            elif fallback:
+                for k, v in values.items():
+                    if later.get(k, (when,))[0] == when:
+                        later[k] = (when, v)
+        for k, (_when, v) in later.items():
             state.setdefault(k, v)
         return state
 
@@ -215,7 +216,10 @@ class Importer:
                 Problem.ref,
                 Problem.raised_on,
                 Problem.description_key,
-            ).where(Problem.enterprise_id.in_(ids) | (Problem.ref.in_(refs) if refs else False))
+            ).where(
+                Problem.enterprise_id.in_(ids) | (Problem.ref.in_(refs) if refs else False),
+                _live("problem", Problem.id),
+            )
             for pid, eid, ref, raised, key in self.session.execute(query):
                 record = Ref(pid)
                 if ref:
@@ -226,7 +230,7 @@ class Importer:
         elif self.ledger == "labour":
             for lid, eid, job in self.session.execute(
                 select(Labour.id, Labour.enterprise_id, Labour.job_type).where(
-                    Labour.enterprise_id.in_(ids)
+                    Labour.enterprise_id.in_(ids), _live("labour", Labour.id)
                 )
             ):
                 self.labour[(eid, job)] = Ref(lid)
@@ -381,9 +385,11 @@ class Importer:
         status = v.get("status")
         if v.get("inspection") is not None:
             on = v.get("inspected_on") or self.default_date
-            self._record(
-                "plan", ref, on, self._diff("plan", ref, on, {"inspection": v["inspection"]}), line
-            )
+            wanted = {"inspection": v["inspection"]}
+            before = self._timeline("plan", ref).state(on).get("status")
+            if v["inspection"] == "passed" and status is None and before in APPROVABLE:
+                wanted["status"] = "approved"  # as `plan inspect --passed` does
+            self._record("plan", ref, on, self._diff("plan", ref, on, wanted), line)
         resumed_on = v.get("resumed_on")
         if resumed_on is not None:
             timeline = self._timeline("plan", ref)
@@ -426,6 +432,12 @@ class Importer:
         if ref is None and description:
             key = (ent.id, raised, name_key(description))
             ref = self.problems_by_key.get(key)
+            if ref is None and v.get("raised_on") is None:
+                # a sheet without 提出日期, imported again on a later --date
+                same = [
+                    r for k, r in self.problems_by_key.items() if k[0] == ent.id and k[2] == key[2]
+                ]
+                ref = same[0] if len(same) == 1 else None
         resolved_on = v.get("resolved_on")
         if resolved_on is not None and resolved_on < raised:
             raise _RowProblem(
@@ -579,6 +591,18 @@ class Importer:
         if self.cache_dirty:
             self.session.flush()
             refresh_enterprises(session=self.session, ids=sorted(self.cache_dirty))
+
+
+def _live(kind: str, identity_id):
+    """The record has an event not undone: one whose every entry was undone is
+    matched by nothing, and a sheet naming it again creates it anew."""
+    model, owner = EVENT_MODELS[kind]
+    return (
+        select(model.id)
+        .join(Batch, Batch.id == model.batch_id)
+        .where(getattr(model, owner) == identity_id, Batch.undone_at.is_(None))
+        .exists()
+    )
 
 
 class _RowProblem(FugongError):

@@ -36,6 +36,7 @@ from .values import name_key, normalize_uscc
 from .vocab import JOB_TYPE, PLAN_STATUS, fold
 
 CITY_CODE = "511100"
+APPROVABLE = (None, "planned", "suspended")  # statuses an inspection pass approves
 
 
 # --------------------------------------------------------------------------- who and when
@@ -154,7 +155,7 @@ def state_of(*, session: Session, kind: str, rid: int, view: View) -> dict[str, 
     ).all()
     state: dict[str, Any] = {field: None for field in EVENT_FIELDS[kind]}
     state["since"] = events[0].business_date if events else None
-    later: dict[str, Any] = {}
+    later: dict[str, tuple[date, Any]] = {}  # the first value after D: earliest date, last recorded
     for ev in events:
         for field in EVENT_FIELDS[kind]:
             value = getattr(ev, field)
@@ -162,9 +163,12 @@ def state_of(*, session: Session, kind: str, rid: int, view: View) -> dict[str, 
                 continue
             if ev.business_date <= view.as_of:
                 state[field] = value
-            elif kind == "enterprise" and field not in later:
-                later[field] = value
-    for field, value in later.items():
+            elif (
+                kind == "enterprise"
+                and later.get(field, (ev.business_date,))[0] == ev.business_date
+            ):
+                later[field] = (ev.business_date, value)
+    for field, (_day, value) in later.items():
         if state[field] is None:
             state[field] = value
     return state
@@ -199,7 +203,7 @@ def _changed(state: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
 def find_enterprise(*, session: Session, ref: str) -> Enterprise:
     """An enterprise by USCC, exact name or id; unknown -> error with close names."""
     text = ref.strip()
-    if text.isdigit() and len(text) < 18:
+    if text.isascii() and text.isdigit() and len(text) < 18:
         found = session.get(Enterprise, int(text))
         if found and _exists(session, found.id):
             return found
@@ -468,7 +472,7 @@ def inspect_plan(
     plan = plan_of(session=session, enterprise=enterprise, create=True)
     state = _plan_state(session, plan, on)
     changes: dict[str, Any] = {"inspection": "passed" if passed else "failed", "note": note}
-    if passed and state["status"] in (None, "planned", "suspended"):
+    if passed and state["status"] in APPROVABLE:
         changes["status"] = "approved"
     if state["status"] == "excluded":
         raise FugongError(

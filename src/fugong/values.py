@@ -289,3 +289,14 @@ def parse_job(text: str) -> str:
     if not s:
         raise ValueProblem("工种为空", "empty job type")
     return _term_index(JOB_TYPE).get(fold(s)) or s
+
+
+_ID = re.compile(r"#?([0-9]{1,18})", re.ASCII)
+
+
+def parse_record_id(text: str) -> int:
+    """An id as shown by the lists and the log: ASCII digits, optionally after '#'."""
+    found = _ID.fullmatch(text.strip())
+    if not found:
+        raise ValueProblem("编号应为数字", "an id is a number")
+    return int(found.group(1))

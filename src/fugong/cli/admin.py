@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, read
+from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, parse_id, read
 
 db_app = typer.Typer(help="Where the ledger is.", no_args_is_help=True)
 
@@ -58,7 +58,7 @@ def log(
     enterprise: Annotated[
         str | None, typer.Argument(help="Only this enterprise (USCC, exact name or id).")
     ] = None,
-    batch: Annotated[int | None, typer.Option("--batch", help="Only this batch.")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Only this batch.")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
@@ -73,9 +73,11 @@ def log(
 
     language = lang_of(lang)
 
+    batch_id = parse_id(batch, what="--batch") if batch is not None else None
+
     def work(session):
         eid = find_enterprise(session=session, ref=enterprise).id if enterprise else None
-        return entries(session=session, enterprise_id=eid, batch_id=batch)
+        return entries(session=session, enterprise_id=eid, batch_id=batch_id)
 
     rows = read(db, work)
     if fmt is ListFormat.json:
@@ -84,7 +86,11 @@ def log(
     flat = [
         {
             **row,
-            "recorded_at": row["recorded_at"][:19] + row["recorded_at"][26:],
+            "recorded_at": (
+                row["recorded_at"]
+                if fmt is ListFormat.csv
+                else row["recorded_at"][:19] + row["recorded_at"][26:]
+            ),
             "record": f"{row['record']} #{row['record_id']} {row['enterprise'] or ''}".strip(),
             "change": ", ".join(f"{k}={render.plain(v)}" for k, v in row["change"].items())
             + (
@@ -144,7 +150,7 @@ def check(
 
 @handles_errors
 def undo(
-    batch: Annotated[int, typer.Argument(help="The batch to take back (see `fugong log`).")],
+    batch: Annotated[str, typer.Argument(help="The batch to take back (see `fugong log`).")],
     by: Annotated[str | None, typer.Option("--by", help="Who undoes it.")] = None,
     db: DbOpt = None,
     lang: LangOpt = None,
@@ -158,10 +164,11 @@ def undo(
     from ..ledger import current_user
     from .common import command_line
 
+    number = parse_id(batch, what="批次 / batch")
     who = current_user(by)
     ledger = open_ledger(db)
     undone = ledger.write(
-        lambda session: undo_batch(session=session, batch_id=batch, by=who, source=command_line())
+        lambda session: undo_batch(session=session, batch_id=number, by=who, source=command_line())
     )
     language = lang_of(lang)
     typer.echo(

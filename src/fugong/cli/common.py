@@ -133,6 +133,16 @@ def parse_known_at(text: str | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def parse_id(text: str, *, what: str) -> int:
+    """A record or batch id as typed (`12`, `#12`); anything else is a data error (exit 1)."""
+    from ..values import parse_record_id
+
+    try:
+        return parse_record_id(text)
+    except FugongError as exc:
+        raise FugongError(f"{what}: {text}: {exc.zh}", f"{what}: {text}: {exc.en}") from None
+
+
 def parse_option(parser: Callable[[str], Any], text: str | None, what: str) -> Any:
     """Run a value parser on an option, naming the option in the error."""
     if text is None:

@@ -18,6 +18,7 @@ from .common import (
     handles_errors,
     lang_of,
     parse_day,
+    parse_id,
     parse_option,
     record,
 )
@@ -87,17 +88,12 @@ def fill(
 
     Example: fugong labour fill 1 --count 10 --date 2020-02-13
     """
-    from ..errors import FugongError
     from ..ledger import fill_labour, get_labour
     from ..values import parse_count
 
     language = lang_of(lang)
     on = parse_day(date)
-    if not labour_id.strip().lstrip("#").isdigit():
-        raise FugongError(
-            f"用工需求编号应为数字: {labour_id}", f"a labour id is a number: {labour_id}"
-        )
-    lid = int(labour_id.strip().lstrip("#"))
+    lid = parse_id(labour_id, what="用工需求编号 / labour id")
     add_count = parse_option(parse_count, count, "--count")
 
     def work(session, batch):

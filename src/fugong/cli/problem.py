@@ -18,6 +18,7 @@ from .common import (
     handles_errors,
     lang_of,
     parse_day,
+    parse_id,
     parse_option,
     record,
 )
@@ -29,11 +30,7 @@ Id = Annotated[str, typer.Argument(help="The problem's id (as `problem list` sho
 
 
 def _id(text: str) -> int:
-    from ..errors import FugongError
-
-    if not text.strip().lstrip("#").isdigit():
-        raise FugongError(f"问题编号应为数字: {text}", f"a problem id is a number: {text}")
-    return int(text.strip().lstrip("#"))
+    return parse_id(text, what="问题编号 / problem id")
 
 
 def _msg(language: str, zh: str, en: str) -> str:
