@@ -323,3 +323,27 @@ def test_console_script_runs(tmp_path):
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr.startswith("错误: ") and "Traceback" not in done.stderr
+
+
+def test_another_citys_district_table_can_be_loaded(bare_cli, tmp_path):
+    table = tmp_path / "chengdu.csv"
+    table.write_text(
+        "code,name,short_names,parent\n510100,成都市,成都,\n510104,锦江区,锦江,510100\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "cd.db")
+    result = bare_cli("init", "--districts", str(table), "--db", db)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        bare_cli(
+            "enterprise", "add", "锦江公司", "--district", "锦江", "--above-scale", "--db", db
+        ).exit_code
+        == 0
+    )
+    city = json.loads(
+        bare_cli("report", "--district", "成都", "--format", "json", "--db", db).stdout
+    )
+    assert [d["scope"]["name"] for d in city["districts"]] == ["锦江区"]
+    assert city["plans"]["total"] == 1
+    # two cities now: a report must say which
+    assert bare_cli("report", "--db", db).exit_code == 1

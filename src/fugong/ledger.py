@@ -119,6 +119,17 @@ def resolve_district(*, session: Session, text: str) -> District:
     )
 
 
+def the_city(*, session: Session) -> District:
+    """The one top-level district (the city) a report without --district covers."""
+    roots = session.exec(select(District).where(District.parent.is_(None))).all()
+    if len(roots) != 1:
+        names = ", ".join(r.name for r in roots)
+        raise FugongError(
+            f"请用 --district 选择城市: {names}", f"choose a city with --district: {names}"
+        )
+    return roots[0]
+
+
 def district_resolver(session: Session):
     """A memoising text -> district code function, for imports."""
     memo: dict[str, str] = {}

@@ -13,6 +13,7 @@ from importlib import resources
 from sqlmodel import Session, select
 
 from .db import Ledger
+from .errors import FugongError
 from .models import District
 
 
@@ -37,22 +38,31 @@ def upgrade_schema(ledger: Ledger, revision: str = "head") -> None:
             session.commit()
 
 
-def load_districts(session: Session) -> int:
-    """Insert the bundled reference districts that the ledger does not have yet."""
+def load_districts(session: Session, source=None) -> int:
+    """Insert the districts of a table (default: the bundled 乐山市 one) that the
+    ledger does not have yet.  Columns: code, name, short_names (";"-separated),
+    parent (the city's code; empty for the city itself)."""
     known = set(session.exec(select(District.code)).all())
     added = 0
-    source = resources.files("fugong.data") / "districts.csv"
-    with source.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["code"] in known:
-                continue
-            session.add(
-                District(
-                    code=row["code"],
-                    name=row["name"],
-                    short_names=row["short_names"],
-                    parent=row["parent"] or None,
-                )
+    source = source or resources.files("fugong.data") / "districts.csv"
+    with source.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = {"code", "name", "short_names", "parent"} - set(rows[0] if rows else {})
+    if missing:
+        raise FugongError(
+            f"{source}: 区县表缺少列: {', '.join(sorted(missing))}",
+            f"{source}: the district table lacks columns: {', '.join(sorted(missing))}",
+        )
+    for row in rows:
+        if row["code"] in known:
+            continue
+        session.add(
+            District(
+                code=row["code"],
+                name=row["name"],
+                short_names=row["short_names"],
+                parent=row["parent"] or None,
             )
-            added += 1
+        )
+        added += 1
     return added

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..errors import FugongError
 from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, parse_id, read
 
 db_app = typer.Typer(help="Where the ledger is.", no_args_is_help=True)
@@ -29,6 +31,13 @@ def init(
         bool,
         typer.Option("--sample", help="Load the bundled sample ledger (an empty ledger only)."),
     ] = False,
+    districts: Annotated[
+        Path | None,
+        typer.Option(
+            "--districts",
+            help="Also load another city's district table (CSV: code, name, short_names, parent).",
+        ),
+    ] = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -42,6 +51,15 @@ def init(
     language = lang_of(lang)
     ledger = open_ledger(db, upgrade=False)
     upgrade_schema(ledger)
+    if districts is not None:
+        from ..schema import load_districts
+
+        if not districts.is_file():
+            raise FugongError(f"找不到文件 {districts}", f"no such file: {districts}")
+        added = ledger.write(lambda session: load_districts(session, districts))
+        typer.echo(
+            f"districts added: {added}" if language == "en" else f"新增区县: {added}", err=True
+        )
     where = describe(ledger.url)
     summary = None
     if sample:

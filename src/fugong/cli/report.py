@@ -68,8 +68,7 @@ def report(
     Example: fugong report --district 沙湾 --as-of 2020-02-14 --format json
     """
     from ..errors import FugongError
-    from ..ledger import resolve_district
-    from ..models import District
+    from ..ledger import resolve_district, the_city
     from ..reports import report as build
 
     language = lang_of(lang)
@@ -84,15 +83,7 @@ def report(
         if district is not None:
             scope = resolve_district(session=session, text=district)
         else:
-            from sqlmodel import select
-
-            roots = session.exec(select(District).where(District.parent.is_(None))).all()
-            if len(roots) != 1:
-                names = ", ".join(r.name for r in roots)
-                raise FugongError(
-                    f"请用 --district 选择城市: {names}", f"choose a city with --district: {names}"
-                )
-            scope = roots[0]
+            scope = the_city(session=session)
         return build(
             session=session,
             district=scope,
