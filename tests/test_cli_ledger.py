@@ -715,9 +715,14 @@ def test_returned_goes_with_resumed_only(cli, ledger):
 
 
 def test_inspect_needs_exactly_one_outcome(cli, ledger):
+    # neither or both of --passed / --failed is a usage error: exit 2, nothing written
     register(cli, A)
-    refused(cli, ledger, "plan", "inspect", A, says=["--passed", "--failed"])
-    refused(cli, ledger, "plan", "inspect", A, "--passed", "--failed", says=["--passed"])
+    before = ledger.counts()
+    for extra in ((), ("--passed", "--failed")):
+        result = cli("plan", "inspect", A, *extra)
+        assert result.exit_code == 2, result.stderr
+        assert "--passed" in result.stderr and "--failed" in result.stderr
+    assert ledger.counts() == before
 
 
 def test_impossible_dates_are_refused(cli, ledger):

@@ -383,6 +383,13 @@ class Importer:
             self.plans[ent.id] = ref
             self._identity("plan", ent, ref, {})
         status = v.get("status")
+        if v.get("returned") is not None and status != "resumed" and v.get("resumed_on") is None:
+            raise _RowProblem(
+                "returned",
+                str(v["returned"]),
+                "到岗人数只用于已复产 (或填写复产日期)",
+                "returned goes with resumed (or with a resumed_on date)",
+            )
         if v.get("inspection") is not None:
             on = v.get("inspected_on") or self.default_date
             wanted = {"inspection": v["inspection"]}

@@ -166,14 +166,11 @@ def inspect(
 
     Example: fugong plan inspect 乐山某某有限公司 --passed --date 2020-02-12
     """
-    from ..errors import FugongError
     from ..ledger import find_enterprise, inspect_plan
 
     language = lang_of(lang)
-    if passed == failed:
-        raise FugongError(
-            "请给出 --passed 或 --failed (二选一)", "give exactly one of --passed, --failed"
-        )
+    if passed == failed:  # a missing or contradictory option: a usage error (exit 2)
+        raise typer.BadParameter("give exactly one of --passed, --failed (二选一)")
     on = parse_day(date)
 
     def work(session, batch):
