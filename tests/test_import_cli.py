@@ -751,3 +751,12 @@ def test_records_whose_import_was_undone_come_back_as_new(cli, tmp_path):
     assert "问题 1" in again.stderr.split("新增")[1].split(";")[0]
     (problem,) = listed(cli, "problem", "--as-of", "2020-02-03")
     assert (problem["raised_on"], problem["status"]) == ("2020-02-03", "open")
+
+
+def test_an_older_sheet_with_a_name_before_its_rename_matches_the_same_enterprise(cli, tmp_path):
+    path = sheet(tmp_path / "old.csv", "name,district,status\n乙公司,沙湾区,planned\n")
+    imported(cli, "plans", path, "--date", "2020-02-05")
+    ok(cli("enterprise", "edit", "乙公司", "--name", "乙新公司", "--date", "2020-02-10"))
+    again = imported(cli, "plans", path, "--date", "2020-02-05")
+    assert "新增: 0" in again.stderr
+    assert [e["name"] for e in listed(cli, "enterprise")] == ["乙新公司"]

@@ -198,6 +198,7 @@ class Importer:
                 if uscc:
                     self.by_uscc[uscc] = ref
                 self.by_name.setdefault((key, district), ref)
+        self._past_names(rows, found)
         ids = list(found)
         if not ids:
             return
@@ -235,6 +236,42 @@ class Importer:
             ):
                 self.labour[(eid, job)] = Ref(lid)
             self._load_timelines("labour", [r.id for r in self.labour.values()])
+
+    def _past_names(self, rows: list[dict[str, Any]], found: dict[int, Ref]) -> None:
+        """An older sheet may name an enterprise as it was called before a rename
+        (or place it where it was before a move): match those names too, after
+        the current ones."""
+        unmatched = {
+            v["name"]
+            for v in rows
+            if v.get("name") and (v["_name_key"], v.get("district")) not in self.by_name
+        }
+        if not unmatched:
+            return
+        event = EnterpriseEvent
+        past = self.session.execute(
+            select(event.enterprise_id, event.name, Enterprise.uscc, Enterprise.district)
+            .join(Batch, Batch.id == event.batch_id)
+            .join(Enterprise, Enterprise.id == event.enterprise_id)
+            .where(event.name.in_(unmatched), Batch.undone_at.is_(None))
+        ).all()
+        if not past:
+            return
+        districts: dict[int, set[str]] = {}
+        for eid, district in self.session.execute(
+            select(event.enterprise_id, event.district)
+            .join(Batch, Batch.id == event.batch_id)
+            .where(
+                event.enterprise_id.in_({p[0] for p in past}),
+                event.district.is_not(None),
+                Batch.undone_at.is_(None),
+            )
+        ):
+            districts.setdefault(eid, set()).add(district)
+        for eid, name, uscc, current in past:
+            ref = found.setdefault(eid, Ref(eid, uscc))
+            for district in districts.get(eid, {current}) | {current}:
+                self.by_name.setdefault((name_key(name), district), ref)
 
     def _reset(self) -> None:
         self.by_uscc: dict[str, Ref] = {}
