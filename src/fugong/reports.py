@@ -13,7 +13,21 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlmodel import Session
 
 from .asof import View, enterprises, latest, records
@@ -59,8 +73,34 @@ def _median(days: list[int]) -> float | None:
 # --------------------------------------------------------------------------- per-district raw
 
 
-def _plan_figures(session: Session, view: View, codes: list[str], all_enterprises: bool):
+def _scope(session: Session, view: View, codes: list[str]):
+    """The enterprises of the scope with their district and 规上 flag as of D.
+
+    Worked out once per report into a temporary table (the as-of window query
+    over every enterprise is the costly part) and joined by each figure's query.
+    """
+    scope = Table(
+        "fugong_report_scope",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("district", String),
+        Column("above_scale", Boolean),
+        prefixes=["TEMPORARY"],
+    )
+    conn = session.connection()
+    scope.drop(conn, checkfirst=True)
+    scope.create(conn)
     ent = enterprises(view, ("district", "above_scale")).subquery("ent")
+    conn.execute(
+        scope.insert().from_select(
+            ["id", "district", "above_scale"],
+            select(ent.c.id, ent.c.district, ent.c.above_scale).where(ent.c.district.in_(codes)),
+        )
+    )
+    return scope.alias("ent")
+
+
+def _plan_figures(session: Session, view: View, ent, all_enterprises: bool):
     status = latest("plan", "status", view)
     resumed = (
         select(
@@ -110,7 +150,6 @@ def _plan_figures(session: Session, view: View, codes: list[str], all_enterprise
         .outerjoin(Plan, Plan.enterprise_id == ent.c.id)
         .outerjoin(status, status.c.rid == Plan.id)
         .outerjoin(resumed, resumed.c.rid == Plan.id)
-        .where(ent.c.district.in_(codes))
         .group_by(ent.c.district, status.c.value)
     )
     if not all_enterprises:
@@ -142,8 +181,7 @@ def _empty_problems() -> dict[str, Any]:
     return {**dict.fromkeys(PROBLEM_COUNTS, 0), "by_category": dict.fromkeys(CATEGORY.terms, 0)}
 
 
-def _problem_figures(session: Session, view: View, codes: list[str]):
-    ent = enterprises(view, ("district",)).subquery("ent")
+def _problem_figures(session: Session, view: View, ent):
     problems, _since = records("problem", view, ("category", "status", "deadline"))
     problems = problems.subquery("problems")
     resolved_on = latest("problem", "status", view)
@@ -161,7 +199,6 @@ def _problem_figures(session: Session, view: View, codes: list[str]):
         .join(Problem, Problem.id == problems.c.id)
         .join(ent, ent.c.id == Problem.enterprise_id)
         .outerjoin(resolved_on, resolved_on.c.rid == problems.c.id)
-        .where(ent.c.district.in_(codes))
     )
     out: dict[str, dict[str, Any]] = defaultdict(_empty_problems)
     days: dict[str, list[int]] = defaultdict(list)
@@ -188,8 +225,7 @@ def _problem_figures(session: Session, view: View, codes: list[str]):
     return out
 
 
-def _labour_figures(session: Session, view: View, codes: list[str]):
-    ent = enterprises(view, ("district",)).subquery("ent")
+def _labour_figures(session: Session, view: View, ent):
     labour, _since = records("labour", view, ("needed", "filled"))
     labour = labour.subquery("labour_now")
     query = (
@@ -203,7 +239,6 @@ def _labour_figures(session: Session, view: View, codes: list[str]):
         .select_from(labour)
         .join(Labour, Labour.id == labour.c.id)
         .join(ent, ent.c.id == Labour.enterprise_id)
-        .where(ent.c.district.in_(codes))
         .group_by(ent.c.district, Labour.job_type)
     )
     employers = (
@@ -211,7 +246,6 @@ def _labour_figures(session: Session, view: View, codes: list[str]):
         .select_from(labour)
         .join(Labour, Labour.id == labour.c.id)
         .join(ent, ent.c.id == Labour.enterprise_id)
-        .where(ent.c.district.in_(codes))
         .group_by(ent.c.district)
     )
     out: dict[str, dict[str, Any]] = defaultdict(_empty_labour)
@@ -235,9 +269,8 @@ def _empty_labour() -> dict[str, Any]:
     return {**dict.fromkeys(LABOUR_COUNTS, 0), "by_job_type": {}}
 
 
-def _active_districts(session: Session, view: View, codes: list[str]) -> set[str]:
+def _active_districts(session: Session, view: View, ent) -> set[str]:
     """Districts with at least one fact dated D (the others send a 零报告)."""
-    ent = enterprises(view, ("district",)).subquery("ent")
     dated = [
         select(EnterpriseEvent.enterprise_id.label("eid"))
         .join(Batch, Batch.id == EnterpriseEvent.batch_id)
@@ -255,12 +288,7 @@ def _active_districts(session: Session, view: View, codes: list[str]) -> set[str
             .where(model.business_date == view.as_of, view.visible())
         )
     touched = union_all(*dated).subquery("touched")
-    query = (
-        select(ent.c.district)
-        .join(touched, touched.c.eid == ent.c.id)
-        .where(ent.c.district.in_(codes))
-        .distinct()
-    )
+    query = select(ent.c.district).join(touched, touched.c.eid == ent.c.id).distinct()
     return set(session.execute(query).scalars())
 
 
@@ -309,10 +337,11 @@ def report(
     )
     members = children or [district]
     codes = [d.code for d in members]
-    plans = _plan_figures(session, view, codes, all_enterprises)
-    problems = _problem_figures(session, view, codes)
-    labour = _labour_figures(session, view, codes)
-    active = _active_districts(session, view, codes)
+    ent = _scope(session, view, codes)
+    plans = _plan_figures(session, view, ent, all_enterprises)
+    problems = _problem_figures(session, view, ent)
+    labour = _labour_figures(session, view, ent)
+    active = _active_districts(session, view, ent)
 
     def piece(code: str):
         p = plans.get(code) or _finish_plans(dict.fromkeys(PLAN_COUNTS, 0))
