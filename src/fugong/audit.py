@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .asof import View
+from .asof import View, enterprises
 from .errors import FugongError
-from .ledger import new_batch, refresh_enterprises, stamp_commit, state_of
+from .ledger import new_batch, refresh_enterprises, stamp_commit
 from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
 from .models import EVENT_MODELS, Batch, Enterprise, Labour, LabourEvent, Plan, Problem
 from .values import name_key, normalize_uscc
@@ -147,19 +147,24 @@ def _last_change(kind: str):
 
 
 def _cache_findings(session: Session) -> list[Finding]:
-    """The Enterprise cache must say what the history says."""
-    out = []
-    for ent in session.execute(select(Enterprise)).scalars():
-        state = state_of(session=session, kind="enterprise", rid=ent.id, view=View())
-        if state["name"] is None:
-            continue
-        if (state["name"], state["district"], state["uscc"]) != (ent.name, ent.district, ent.uscc):
-            out.append(
-                Finding(
-                    "error", "cache_mismatch", f"#{ent.id} {ent.name}", "企业缓存与历史记录不一致"
-                )
-            )
-    return out
+    """The Enterprise cache must say what the history says (one set-based query)."""
+    now = enterprises(View(), ("name", "district", "uscc")).subquery("now")
+    rows = session.execute(
+        select(
+            Enterprise.id,
+            Enterprise.name,
+            now.c.name,
+            now.c.district,
+            now.c.uscc,
+            Enterprise.district,
+            Enterprise.uscc,
+        ).join(now, now.c.id == Enterprise.id)
+    )
+    return [
+        Finding("error", "cache_mismatch", f"#{eid} {cached}", "企业缓存与历史记录不一致")
+        for eid, cached, name, district, uscc, cached_district, cached_uscc in rows
+        if name is not None and (name, district, uscc) != (cached, cached_district, cached_uscc)
+    ]
 
 
 # --------------------------------------------------------------------------- undo
