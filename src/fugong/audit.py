@@ -76,7 +76,12 @@ def findings(*, session: Session, today: date) -> list[Finding]:
     planned_ids = set()
     for plan in plans:
         planned_ids.add((plan["name"], plan["district"]))
-        if plan["status"] == "resumed" and plan["inspection"] != "passed":
+        passed_first = (
+            plan["inspection"] == "passed"
+            and plan["inspected_on"] is not None
+            and (plan["resumed_on"] is None or plan["inspected_on"] <= plan["resumed_on"])
+        )
+        if plan["status"] == "resumed" and not passed_first:  # as the report counts it
             found.append(
                 Finding(
                     "warning",
