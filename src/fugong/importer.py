@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from .db import bulk_insert, lock_for_import, next_ids, sync_sequences
 from .errors import FugongError, RowError, SheetError
+from .ingest import ENTERPRISE_COLUMNS
 from .ledger import APPROVABLE, district_resolver, new_batch, refresh_enterprises, stamp_commit
 from .models import (
     EVENT_FIELDS,
@@ -39,15 +40,8 @@ CHUNK = 5000
 ENTERPRISE_ROW = ["id", "name", "name_key", "district", "uscc"]
 PROBLEM_ROW = ["id", "enterprise_id", "ref", "raised_on", "description_key"]
 LABOUR_ROW = ["id", "enterprise_id", "job_type", "raised_on"]
-ENTERPRISE_ATTRS = (
-    "sector",
-    "above_scale",
-    "key_enterprise",
-    "employees",
-    "liaison",
-    "contact",
-    "phone",
-)
+# the master-record attributes a sheet row may carry besides its identity
+ENTERPRISE_ATTRS = tuple(c for c in ENTERPRISE_COLUMNS if c not in ("uscc", "name", "district"))
 KIND_LEDGER = {
     "enterprise": "enterprises",
     "plan": "plans",

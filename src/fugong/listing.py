@@ -13,20 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from .asof import View, enterprises, latest, records
+from .ingest import ENTERPRISE_COLUMNS
 from .models import Batch, District, Labour, Plan, PlanEvent, Problem, ProblemEvent
 
-ENTERPRISE_FIELDS = (
-    "uscc",
-    "name",
-    "district",
-    "sector",
-    "above_scale",
-    "key_enterprise",
-    "employees",
-    "liaison",
-    "contact",
-    "phone",
-)
+ENTERPRISE_FIELDS = tuple(ENTERPRISE_COLUMNS)  # the enterprise columns of every layout
 
 
 def _district_names(session: Session) -> dict[str, str]:
