@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from .db import bulk_insert, lock_for_import, next_ids, sync_sequences
@@ -153,6 +153,17 @@ class Importer:
         # New records get their ids here (the import holds the write lock, see
         # db.lock_for_import), so events can be buffered and written in bulk.
         self.next_id = next_ids(session)
+        # Only enterprises that were ever renamed or moved can be named by a past name.
+        self.renamed = set(
+            session.execute(
+                select(EnterpriseEvent.enterprise_id)
+                .group_by(EnterpriseEvent.enterprise_id)
+                .having(
+                    (func.count(EnterpriseEvent.name) > 1)
+                    | (func.count(EnterpriseEvent.district) > 1)
+                )
+            ).scalars()
+        )
         self._reset()
 
     # ---------------------------------------------------------------- look-ups
@@ -235,6 +246,8 @@ class Importer:
         """An older sheet may name an enterprise as it was called before a rename
         (or place it where it was before a move): match those names too, after
         the current ones."""
+        if not self.renamed:
+            return
         unmatched = {
             v["name"]
             for v in rows
@@ -247,7 +260,11 @@ class Importer:
             select(event.enterprise_id, event.name, Enterprise.uscc, Enterprise.district)
             .join(Batch, Batch.id == event.batch_id)
             .join(Enterprise, Enterprise.id == event.enterprise_id)
-            .where(event.name.in_(unmatched), Batch.undone_at.is_(None))
+            .where(
+                event.enterprise_id.in_(self.renamed),
+                event.name.in_(unmatched),
+                Batch.undone_at.is_(None),
+            )
         ).all()
         if not past:
             return
