@@ -4,8 +4,6 @@ Only Typer and the light modules are imported at start-up; every command
 imports the ledger (SQLAlchemy) when it runs, so `fugong --help` is fast.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

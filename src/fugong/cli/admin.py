@@ -1,7 +1,5 @@
 """fugong init | db path | log — the ledger itself and its history."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -4,8 +4,6 @@ Kept free of SQLAlchemy so that `fugong --help` stays fast: the ledger modules
 are imported inside the commands that open a ledger.
 """
 
-from __future__ import annotations
-
 import functools
 import os
 import shlex

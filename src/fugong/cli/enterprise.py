@@ -1,7 +1,5 @@
 """fugong enterprise add|list|show|edit — the master record the three ledgers point at."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """fugong import | export — the sheets offices already keep, in and out."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path

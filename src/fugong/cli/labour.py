@@ -1,7 +1,5 @@
 """fugong labour add|fill|list — 用工需求台账."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """`… list` for the four ledgers: rows as of a day, in a district, in a format."""
 
-from __future__ import annotations
-
 import typer
 
 from .common import ListFormat, lang_of, parse_day, read, scope_codes

@@ -1,7 +1,5 @@
 """fugong plan add|set|inspect|list — 企业复工复产计划台账."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """fugong problem add|assign|resolve|reopen|list — 复产问题台账."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """fugong report — the figures the office sends upward every day."""
 
-from __future__ import annotations
-
 import os
 import sys
 from enum import Enum
