@@ -31,6 +31,7 @@ from .values import (
     uscc_check_char,
 )
 from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR, fold
+from .vocab import ENTERPRISE_COLUMNS as ENTERPRISE_COLUMNS_ORDER
 
 __all__ = [
     "ALIASES",
@@ -47,18 +48,7 @@ __all__ = [
 
 LEDGERS = ("enterprises", "plans", "problems", "labour")
 
-ENTERPRISE_COLUMNS = [
-    "uscc",
-    "name",
-    "district",
-    "sector",
-    "above_scale",
-    "key_enterprise",
-    "employees",
-    "liaison",
-    "contact",
-    "phone",
-]
+ENTERPRISE_COLUMNS = list(ENTERPRISE_COLUMNS_ORDER)
 
 COLUMNS: dict[str, list[str]] = {
     "enterprises": list(ENTERPRISE_COLUMNS),

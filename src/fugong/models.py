@@ -23,6 +23,8 @@ from datetime import date
 from pydantic import NaiveDatetime
 from sqlmodel import Field, SQLModel
 
+from .vocab import ENTERPRISE_COLUMNS
+
 
 class District(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=12)
@@ -143,18 +145,7 @@ class LabourEvent(SQLModel, table=True):
 # Per ledger: the event model, its identity model, the identity column, and the
 # fields an event may carry.  Used by the as-of queries, the log and undo.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "enterprise": (
-        "name",
-        "district",
-        "uscc",
-        "sector",
-        "above_scale",
-        "key_enterprise",
-        "employees",
-        "liaison",
-        "contact",
-        "phone",
-    ),
+    "enterprise": ENTERPRISE_COLUMNS,
     "plan": ("status", "planned_on", "returned", "reason", "note", "inspection"),
     "problem": (
         "category",

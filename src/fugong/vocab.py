@@ -10,6 +10,20 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+# The master record's fields, in the order of every sheet layout (SPEC "CSV").
+ENTERPRISE_COLUMNS = (
+    "uscc",
+    "name",
+    "district",
+    "sector",
+    "above_scale",
+    "key_enterprise",
+    "employees",
+    "liaison",
+    "contact",
+    "phone",
+)
+
 
 def fold(word: str) -> str:
     """The matching form of a vocabulary word or a name: NFKC, lower case, no blanks."""
