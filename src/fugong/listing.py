@@ -12,9 +12,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .asof import View, enterprises, latest, records
+from .asof import View, enterprise_since, latest, records
 from .ingest import ENTERPRISE_COLUMNS
-from .models import Batch, District, Labour, Plan, PlanEvent, Problem, ProblemEvent
+from .models import (
+    Batch,
+    District,
+    EnterpriseEvent,
+    Labour,
+    Plan,
+    PlanEvent,
+    Problem,
+    ProblemEvent,
+)
 
 ENTERPRISE_FIELDS = tuple(ENTERPRISE_COLUMNS)  # the enterprise columns of every layout
 
@@ -23,22 +32,70 @@ def _district_names(session: Session) -> dict[str, str]:
     return {d.code: d.name for d in session.execute(select(District)).scalars()}
 
 
-def _enterprise_part(view: View):
-    return enterprises(view, ENTERPRISE_FIELDS).subquery("ent")
+def enterprise_states(
+    *,
+    session: Session,
+    view: View,
+    district_codes: list[str] | None = None,
+    enterprise_id: int | None = None,
+) -> dict[int, dict[str, Any]]:
+    """Every enterprise in the ledger as of the view, with its attributes as of D.
 
-
-def _scope(query, ent, district_codes: list[str] | None, enterprise_id: int | None):
-    if district_codes:
-        query = query.where(ent.c.district.in_(district_codes))
+    One ordered pass over the enterprise events, folded here: a list needs all
+    ten attributes, and ten as-of windows (one per field) cost far more than
+    reading the events once.  Same rule as asof.latest(fallback=True): the
+    latest value dated <= D, else the first value after D (earliest date, last
+    recorded that day).
+    """
+    since_q = enterprise_since(view)
+    members = {
+        eid
+        for eid, since in session.execute(select(since_q.c.eid, since_q.c.since))
+        if since <= view.as_of and (enterprise_id is None or eid == enterprise_id)
+    }
+    event = EnterpriseEvent
+    query = (
+        select(
+            event.enterprise_id,
+            event.business_date,
+            *(getattr(event, f) for f in ENTERPRISE_FIELDS),
+        )
+        .join(Batch, Batch.id == event.batch_id)
+        .where(view.visible())
+        .order_by(event.enterprise_id, event.business_date, event.id)
+    )
     if enterprise_id is not None:
-        query = query.where(ent.c.id == enterprise_id)
-    return query
-
-
-def _enterprise_values(row, names: dict[str, str]) -> dict[str, Any]:
-    values = {field: getattr(row, field) for field in ENTERPRISE_FIELDS}
-    values["district"] = names.get(values["district"], values["district"])
-    return values
+        query = query.where(event.enterprise_id == enterprise_id)
+    states: dict[int, dict[str, Any]] = {}
+    later: dict[int, dict[str, tuple]] = {}
+    for row in session.execute(query):
+        eid, day = row[0], row[1]
+        if eid not in members:
+            continue
+        state = states.setdefault(eid, dict.fromkeys(ENTERPRISE_FIELDS))
+        if day <= view.as_of:
+            for field, value in zip(ENTERPRISE_FIELDS, row[2:], strict=True):
+                if value is not None:
+                    state[field] = value
+        else:
+            first = later.setdefault(eid, {})
+            for field, value in zip(ENTERPRISE_FIELDS, row[2:], strict=True):
+                if value is not None and first.get(field, (day,))[0] == day:
+                    first[field] = (day, value)
+    for eid, first in later.items():
+        state = states[eid]
+        for field, (_day, value) in first.items():
+            if state[field] is None:
+                state[field] = value
+    names = _district_names(session)
+    out = {}
+    for eid in sorted(states):
+        state = states[eid]
+        if district_codes and state["district"] not in district_codes:
+            continue
+        state["district"] = names.get(state["district"], state["district"])
+        out[eid] = state
+    return out
 
 
 def enterprise_rows(
@@ -48,10 +105,10 @@ def enterprise_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    ent = _enterprise_part(view)
-    query = _scope(select(ent), ent, district_codes, enterprise_id).order_by(ent.c.id)
-    names = _district_names(session)
-    return [{"id": row.id, **_enterprise_values(row, names)} for row in session.execute(query)]
+    states = enterprise_states(
+        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+    )
+    return [{"id": eid, **state} for eid, state in states.items()]
 
 
 def _last_status_date(model, owner: str, status: str, view: View):
@@ -73,33 +130,35 @@ def plan_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    plans, since = records("plan", view, ("status", "planned_on", "returned", "reason", "note"))
+    ents = enterprise_states(
+        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+    )
+    plans, _since = records("plan", view, ("status", "planned_on", "returned", "reason", "note"))
     plans = plans.subquery("plans")
     inspection = latest("plan", "inspection", view)
     resumed = _last_status_date(PlanEvent, "plan_id", "resumed", view)
-    ent = _enterprise_part(view)
     query = (
         select(
             plans,
-            ent,
+            Plan.enterprise_id,
             inspection.c.value.label("inspection"),
             inspection.c.dated.label("inspected_on"),
             resumed.c.dated.label("resumed_on"),
         )
         .join(Plan, Plan.id == plans.c.id)
-        .join(ent, ent.c.id == Plan.enterprise_id)
         .outerjoin(inspection, inspection.c.rid == plans.c.id)
         .outerjoin(resumed, resumed.c.rid == plans.c.id)
         .order_by(plans.c.id)
     )
-    query = _scope(query, ent, district_codes, enterprise_id)
-    names = _district_names(session)
     out = []
     for row in session.execute(query):
+        ent = ents.get(row.enterprise_id)
+        if ent is None:
+            continue
         out.append(
             {
-                "id": row[0],
-                **_enterprise_values(row, names),
+                "id": row.id,
+                **ent,
                 "status": row.status,
                 "planned_on": row.planned_on,
                 "inspected_on": row.inspected_on,
@@ -120,30 +179,38 @@ def problem_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
+    ents = enterprise_states(
+        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+    )
     fields = ("category", "description", "department", "deadline", "status", "resolution")
     problems, _since = records("problem", view, fields)
     problems = problems.subquery("problems")
     resolved = _last_status_date(ProblemEvent, "problem_id", "resolved", view)
-    ent = _enterprise_part(view)
     query = (
-        select(problems, Problem.ref, Problem.raised_on, ent, resolved.c.dated.label("resolved_on"))
+        select(
+            problems,
+            Problem.ref,
+            Problem.raised_on,
+            Problem.enterprise_id,
+            resolved.c.dated.label("resolved_on"),
+        )
         .join(Problem, Problem.id == problems.c.id)
-        .join(ent, ent.c.id == Problem.enterprise_id)
         .outerjoin(resolved, resolved.c.rid == problems.c.id)
         .order_by(problems.c.id)
     )
-    query = _scope(query, ent, district_codes, enterprise_id)
-    names = _district_names(session)
     out = []
     for row in session.execute(query):
+        ent = ents.get(row.enterprise_id)
+        if ent is None:
+            continue
         is_open = row.status != "resolved"
         out.append(
             {
-                "id": row[0],
+                "id": row.id,
                 "ref": row.ref,
-                "uscc": row.uscc,
-                "name": row.name,
-                "district": names.get(row.district, row.district),
+                "uscc": ent["uscc"],
+                "name": ent["name"],
+                "district": ent["district"],
                 "category": row.category,
                 "description": row.description,
                 "raised_on": row.raised_on,
@@ -165,26 +232,28 @@ def labour_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
+    ents = enterprise_states(
+        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+    )
     labour, _since = records("labour", view, ("needed", "filled", "requirements", "note"))
     labour = labour.subquery("labour_now")
-    ent = _enterprise_part(view)
     query = (
-        select(labour, Labour.job_type, Labour.raised_on, ent)
+        select(labour, Labour.job_type, Labour.raised_on, Labour.enterprise_id)
         .join(Labour, Labour.id == labour.c.id)
-        .join(ent, ent.c.id == Labour.enterprise_id)
         .order_by(labour.c.id)
     )
-    query = _scope(query, ent, district_codes, enterprise_id)
-    names = _district_names(session)
     out = []
     for row in session.execute(query):
+        ent = ents.get(row.enterprise_id)
+        if ent is None:
+            continue
         needed, filled = row.needed or 0, row.filled or 0
         out.append(
             {
-                "id": row[0],
-                "uscc": row.uscc,
-                "name": row.name,
-                "district": names.get(row.district, row.district),
+                "id": row.id,
+                "uscc": ent["uscc"],
+                "name": ent["name"],
+                "district": ent["district"],
                 "job_type": row.job_type,
                 "needed": needed,
                 "filled": filled,
