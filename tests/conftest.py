@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -39,6 +40,12 @@ from typer.testing import CliRunner
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TESTER = "tester"
 PID = os.getpid()
+
+
+# Property tests check outcomes, not speed: a busy CI machine must not fail them on
+# Hypothesis' per-example deadline.
+settings.register_profile("fugong", deadline=None)
+settings.load_profile("fugong")
 
 
 def pytest_configure(config: pytest.Config) -> None:
