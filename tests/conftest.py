@@ -212,6 +212,18 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def _pg_database(request: pytest.FixtureRequest, *, blank: bool) -> Iterator[str]:
+    """A database of its own on the test server: migrated (from the template) or blank."""
+    server = request.getfixturevalue("pg_server")
+    if isinstance(server, str):
+        _no_server(server)
+    name = server.blank_database() if blank else server.new_database()
+    try:
+        yield server.sqlalchemy_url(name)
+    finally:
+        server.release(name)
+
+
 @pytest.fixture
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The test's own ledger, as FUGONG_DB names it (a SQLite path, or a PostgreSQL URL)."""
@@ -220,14 +232,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield str(path)
         return
-    server = request.getfixturevalue("pg_server")
-    if isinstance(server, str):
-        _no_server(server)
-    name = server.new_database()
-    try:
-        yield server.sqlalchemy_url(name)
-    finally:
-        server.release(name)
+    yield from _pg_database(request, blank=False)
 
 
 @pytest.fixture
@@ -236,14 +241,7 @@ def blank_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     if backend == "sqlite":
         yield str(tmp_path / "blank.db")
         return
-    server = request.getfixturevalue("pg_server")
-    if isinstance(server, str):
-        _no_server(server)
-    name = server.blank_database()
-    try:
-        yield server.sqlalchemy_url(name)
-    finally:
-        server.release(name)
+    yield from _pg_database(request, blank=True)
 
 
 class LedgerReader:

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from spec_facts import LESHAN
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -20,22 +21,6 @@ from sqlmodel import select
 import fugong.db
 from fugong.db import SCHEMA_HEAD, Ledger, ledger_url, open_ledger, schema_revision
 from fugong.models import District
-
-# SPEC "Domain": 乐山市 and its 11 county-level divisions
-LESHAN = {
-    "511100": "乐山市",
-    "511102": "市中区",
-    "511111": "沙湾区",
-    "511112": "五通桥区",
-    "511113": "金口河区",
-    "511123": "犍为县",
-    "511124": "井研县",
-    "511126": "夹江县",
-    "511129": "沐川县",
-    "511132": "峨边彝族自治县",
-    "511133": "马边彝族自治县",
-    "511181": "峨眉山市",
-}
 
 
 @pytest.fixture

@@ -26,24 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spec_facts import CITY, DISTRICTS
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("FUGONG_UPDATE_GOLDEN") == "1"
 
-CITY = ("511100", "乐山市")
-DISTRICTS = {
-    "511102": "市中区",
-    "511111": "沙湾区",
-    "511112": "五通桥区",
-    "511113": "金口河区",
-    "511123": "犍为县",
-    "511124": "井研县",
-    "511126": "夹江县",
-    "511129": "沐川县",
-    "511132": "峨边彝族自治县",
-    "511133": "马边彝族自治县",
-    "511181": "峨眉山市",
-}
 SHAWAN, WUTONGQIAO, JIAJIANG = "511111", "511112", "511126"
 
 PLAN_KEYS = (
