@@ -287,6 +287,28 @@ def test_cut_multibyte_character_at_the_sniff_boundary():
     assert sum(1 for row, errors in s.rows() if row and not errors) == 5000
 
 
+def test_one_gbk_line_does_not_turn_a_utf8_sheet_into_gb18030():
+    # The first data line was pasted from a GBK sheet; the rest is UTF-8.  Read as
+    # GB18030 the UTF-8 names would become plausible nonsense, not errors.
+    data = (
+        "企业名称,区县\n".encode()
+        + "甲公司,沙湾\n".encode("gbk")
+        + "".join(f"乙公司{i},沙湾\n" for i in range(3)).encode()
+    )
+    rows, errors = read(data)
+    assert [r.values["name"] for r in rows] == ["乙公司0", "乙公司1", "乙公司2"]
+    assert errors == ["<stdin>:2: -: b'\\xbc': 无法解码（按 utf-8；可用 --encoding 指定编码）"]
+
+
+def test_lines_are_counted_across_blocks():
+    # More than one read block (256 KiB) of good lines, then one bad line.
+    body = "".join(f"甲乙丙丁公司{i},沙湾\n" for i in range(20000)).encode()
+    assert len(body) > 2 * 256 * 1024
+    rows, errors = read("企业名称,区县\n".encode() + body + b"\xff,x\n" + "乙,沙湾\n".encode())
+    assert len(rows) == 20001
+    assert errors == ["<stdin>:20002: -: b'\\xff': 无法解码（按 utf-8；可用 --encoding 指定编码）"]
+
+
 def test_undecodable_and_nul_lines_are_row_errors():
     data = (
         "企业名称,区县\n甲,沙湾\n".encode("gb18030")

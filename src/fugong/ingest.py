@@ -12,8 +12,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import sys
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -165,9 +167,12 @@ _TEXT_COLUMNS = frozenset(
 )
 _FORMULA_CHARS = ("=", "+", "-", "@")
 _SNIFF_BYTES = 64 * 1024
+_BLOCK_BYTES = 256 * 1024
 _MAX_TITLE_ROWS = 5  # title lines ("沙湾区复工复产台账") allowed above the header
 _CACHE_SIZE = 20_000
 _MISSING = object()
+_BLANK = object()  # a cell of blanks only
+_NO_PROBLEMS: list[RowError] = []  # shared, never appended to
 _STDIN = "<stdin>"
 
 
@@ -203,6 +208,16 @@ class SheetRow:
     values: dict[str, object]  # canonical column -> parsed value; non-blank cells only
     raw: list[str]  # the cells as read (for the rejects file)
     warnings: list[RowError] = field(default_factory=list)
+    name_key: str | None = None  # values.name_key of the name, worked out once
+
+
+class _Bad:
+    """A cell that does not read, as remembered in a column's cache."""
+
+    __slots__ = ("problem",)
+
+    def __init__(self, problem: FugongError):
+        self.problem = problem
 
 
 class RowErrors(list[RowError]):
@@ -255,73 +270,162 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _byte_lines(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
-    # b"\n" never occurs inside a UTF-8 or GB18030 character, so splitting the
-    # bytes first lets every line be decoded (and fail) on its own.
-    pending = b""
-    for line in io.BytesIO(head):
-        if line.endswith(b"\n"):
-            yield line
+def _expected_rows(stream: BinaryIO, head: bytes) -> int:
+    """About how many lines the file has (0 when its size is unknown, as for a pipe)."""
+    try:
+        size = os.fstat(stream.fileno()).st_size
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        return 0
+    lines = head.count(b"\n")
+    return size * lines // len(head) if lines and head else 0
+
+
+def _guess_encoding(data: bytes) -> str:
+    """UTF-8 or GB18030, by a vote of the lines that are not plain ASCII.
+
+    One mistyped line must not make a UTF-8 sheet be read as GB18030 (which
+    would decode most UTF-8 Chinese into plausible nonsense, not errors); text
+    in GBK is practically never valid UTF-8 over a whole line.
+    """
+    utf8 = other = 0
+    for line in data.split(b"\n"):
+        if line.isascii():
+            continue
+        if _is_utf8(line):
+            utf8 += 1
         else:
-            pending = line
-    if pending:
-        yield pending + stream.readline()
-    yield from stream
+            other += 1
+    return "utf-8" if utf8 >= other else "gb18030"
+
+
+def _byte_blocks(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
+    """The bytes in blocks of whole lines (the last may lack its newline).
+
+    b"\n" never occurs inside a UTF-8 or GB18030 character, so a block cut
+    after a newline decodes on its own, and a line that cannot be decoded can
+    be found within its block.
+    """
+    block = head
+    while True:
+        if block and not block.endswith(b"\n"):
+            block += stream.readline()
+        if not block:
+            return
+        yield block
+        block = stream.read(_BLOCK_BYTES)
 
 
 class _Lines:
-    """Decodes byte lines for csv.reader; notes each undecodable line aside."""
+    """Decodes the sheet for csv.reader, a line at a time; notes undecodable lines aside.
 
-    def __init__(self, lines: Iterator[bytes], encoding: str | None, file: str, lang: str):
-        self._lines = lines
+    A block that decodes as a whole (the usual case) is split into lines in C;
+    only a block with a bad line is decoded line by line, to name the line.
+    """
+
+    def __init__(self, blocks: Iterator[bytes], encoding: str | None, file: str, lang: str):
+        self._blocks = blocks
         self.encoding = encoding  # None: only ASCII seen so far, decided later
         self._file = file
         self._lang = lang
         self.lineno = 0
         self.problems: dict[int, RowError] = {}
 
-    def _decide(self, raw: bytes) -> str:
-        if self.encoding is None and not raw.isascii():
-            self.encoding = "utf-8" if _is_utf8(raw) else "gb18030"
-        return self.encoding or "utf-8"
-
     def __iter__(self) -> Iterator[str]:
-        for raw in self._lines:
-            self.lineno += 1
-            if b"\0" in raw:
-                self.problems[self.lineno] = RowError(
+        for block in self._blocks:
+            if self.encoding is None and not block.isascii():
+                self.encoding = _guess_encoding(block)
+            if b"\0" not in block:
+                try:
+                    text = block.decode(self.encoding or "utf-8")
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    self.lineno += text.count("\n") + (not text.endswith("\n"))
+                    yield from io.StringIO(text, newline="\n")
+                    continue
+            for raw in io.BytesIO(block):
+                self.lineno += 1
+                yield self._decode_line(raw)
+
+    def _decode_line(self, raw: bytes) -> str:
+        if b"\0" in raw:
+            self.problems[self.lineno] = RowError(
+                self._file,
+                self.lineno,
+                "-",
+                "NUL",
+                _t(self._lang, "含有 NUL 字节（不是文本文件？）", "contains NUL bytes"),
+            )
+            raw = raw.replace(b"\0", b"")
+        encoding = self.encoding or "utf-8"
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError as e:
+            bad = raw[e.start : min(e.end, e.start + 8)]
+            self.problems.setdefault(
+                self.lineno,
+                RowError(
                     self._file,
                     self.lineno,
                     "-",
-                    "NUL",
-                    _t(self._lang, "含有 NUL 字节（不是文本文件？）", "contains NUL bytes"),
-                )
-                raw = raw.replace(b"\0", b"")
-            encoding = self._decide(raw)
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as e:
-                bad = raw[e.start : min(e.end, e.start + 8)]
-                self.problems.setdefault(
-                    self.lineno,
-                    RowError(
-                        self._file,
-                        self.lineno,
-                        "-",
-                        repr(bad) if bad else "?",
-                        _t(
-                            self._lang,
-                            f"无法解码（按 {encoding}；可用 --encoding 指定编码）",
-                            f"cannot be decoded as {encoding} (see --encoding)",
-                        ),
+                    repr(bad) if bad else "?",
+                    _t(
+                        self._lang,
+                        f"无法解码（按 {encoding}；可用 --encoding 指定编码）",
+                        f"cannot be decoded as {encoding} (see --encoding)",
                     ),
-                )
-                text = raw.decode(encoding, errors="replace")
-            yield text
+                ),
+            )
+            return raw.decode(encoding, errors="replace")
 
     def take_problems(self, upto: int) -> list[RowError]:
         found = [self.problems.pop(n) for n in sorted(self.problems) if n <= upto]
         return found
+
+
+class _FirstSeen:
+    """Record key hash -> (its first line << 32 | hash of its values), for the whole sheet.
+
+    Open addressing in two flat arrays of 64-bit words: ~20 bytes a record
+    where a dict of ints takes ~100, so memory stays flat for a large sheet.
+    Sized from the expected number of rows, so it rarely has to grow.
+    """
+
+    def __init__(self, expected_rows: int = 0) -> None:
+        size = 1 << 12
+        while size * 2 < expected_rows * 3:
+            size *= 2
+        self._allocate(size)
+
+    def _allocate(self, size: int) -> None:
+        self._mask = size - 1
+        self._keys = array("Q", bytes(8 * size))
+        self._values = array("Q", bytes(8 * size))
+        self._room = size * 2 // 3
+
+    def first(self, key: int, value: int) -> int | None:
+        """The value stored for key; stores `value` (returning None) if there is none."""
+        key = (key & 0xFFFFFFFFFFFFFFFF) or 1  # 0 marks an empty slot
+        keys, mask = self._keys, self._mask
+        i = key & mask
+        found = keys[i]
+        while found:
+            if found == key:
+                return self._values[i]
+            i = (i + 1) & mask
+            found = keys[i]
+        keys[i] = key
+        self._values[i] = value
+        self._room -= 1
+        if not self._room:
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k]
+        self._allocate(2 * (self._mask + 1))
+        for k, v in old:
+            self.first(k, v)
 
 
 # --- the sheet ---------------------------------------------------------------------
@@ -355,11 +459,8 @@ class Sheet:
         self._stream = stream
         self._owned = owned
         self._resolve_district = resolve_district
-        # (column, cell) -> value or problem: dates, statuses, districts repeat a lot
-        self._cache: dict[tuple[str, str], object] = {}
         self._lang = lang
         self._started = False
-        self._seen: dict[int, int] = {}
         try:
             self._open(encoding)
         except BaseException:
@@ -373,6 +474,7 @@ class Sheet:
 
     def _open(self, encoding: str | None) -> None:
         head = _read_head(self._stream)
+        self._seen = _FirstSeen(_expected_rows(self._stream, head))
         if not head.strip(b" \t\r\n"):
             raise self._fatal(1, "", "空文件，没有表头", "empty file, no header")
         self._refuse_binary(head)
@@ -381,12 +483,12 @@ class Sheet:
         elif head.isascii() and len(head) == _SNIFF_BYTES:
             chosen = None  # decide on the first line that is not plain ASCII
         else:
-            chosen = "utf-8" if _is_utf8(head) else "gb18030"
+            chosen = _guess_encoding(head)
         if chosen in ("utf-8", "utf-8-sig", None) and head.startswith(codecs.BOM_UTF8):
             head = head[len(codecs.BOM_UTF8) :]
         if chosen == "utf-8-sig":
             chosen = "utf-8"
-        self._lines = _Lines(_byte_lines(head, self._stream), chosen, self.file, self._lang)
+        self._lines = _Lines(_byte_blocks(head, self._stream), chosen, self.file, self._lang)
         self._reader = csv.reader(self._lines)
         self._read_header()
 
@@ -426,6 +528,8 @@ class Sheet:
                 )
             )
             return start, [], problems
+        if not self._lines.problems:  # the usual case, kept cheap
+            return start, cells, _NO_PROBLEMS
         return start, cells, self._lines.take_problems(self._reader.line_num)
 
     def _read_header(self) -> None:
@@ -478,6 +582,12 @@ class Sheet:
             self._index.append((i, column))
         self.columns = [c for c in wanted if c in where]
         self._where = where
+        # (cell index, column, cache of cell -> value): text columns are not cached,
+        # every other column is (a sheet repeats its dates, districts and terms).
+        self._readers = [
+            (i, column, None if column in _TEXT_COLUMNS or column == "uscc" else {})
+            for i, column in sorted(self._index)
+        ]
         if "uscc" not in where and "name" not in where:
             shown = ",".join(clean_text(c) for c in cells)
             raise self._fatal(
@@ -525,7 +635,7 @@ class Sheet:
                     if problems:  # a last line that was cut inside a quoted cell
                         yield None, RowErrors(problems[0].line, [], problems)
                     return
-                if not problems and not any(clean_text(c) for c in cells):
+                if not problems and not any(map(clean_text, cells)):
                     continue
                 errors = RowErrors(line, cells, problems)
                 if problems:
@@ -545,78 +655,60 @@ class Sheet:
         )
 
     def _parse(self, line: int, cells: list[str], errors: RowErrors) -> SheetRow:
-        # The hot loop of an import: keep it to dict look-ups for repeated cells.
+        # The hot loop of an import: a repeated cell (dates, districts, statuses,
+        # yes/no, counts) is one dict look-up of the cell as read.
         values: dict[str, object] = {}
         warnings: list[RowError] = []
-        present: dict[str, str] = {}
+        failed: set[str] = set()  # columns with a non-blank cell that did not read
         width = len(cells)
-        cache = self._cache
-        for i, column in self._index:
+        for i, column, cache in self._readers:
             if i >= width:
-                continue
+                break
             cell = cells[i]
             if not cell:
+                continue
+            if cache is not None:
+                value = cache.get(cell, _MISSING)
+                if value is _MISSING:
+                    value = self._read_cell(column, cell, cache)
+                if value is _BLANK:
+                    continue
+                if value.__class__ is _Bad:
+                    errors.append(self._error(line, column, cell, value.problem))
+                    failed.add(column)
+                    continue
+                values[column] = value
                 continue
             text = clean_text(cell)
             if not text:
                 continue
             if text[0] == "'":
                 text = _unguard(text)
-            present[column] = cell
-            if column in _TEXT_COLUMNS:
+            if column != "uscc":
                 values[column] = text
                 continue
-            cached = cache.get((column, text), _MISSING)
-            if cached is not _MISSING and not isinstance(cached, FugongError):
-                values[column] = cached
-                continue
             try:
-                if column == "uscc":
-                    code, check_ok = normalize_uscc(text)
-                    if not check_ok:
-                        expected = uscc_check_char(code[:17])
-                        warnings.append(
-                            self._error(
-                                line,
-                                column,
-                                cell,
-                                ValueProblem(
-                                    f"校验位错误（按 GB 32100 应为 {expected}），请核对",
-                                    f"wrong check character (GB 32100 gives {expected}); "
-                                    "please verify",
-                                ),
-                            )
-                        )
-                    values[column] = code
-                else:
-                    values[column] = self._cached_value(column, text)
+                code, check_ok = normalize_uscc(text)
             except FugongError as problem:
                 errors.append(self._error(line, column, cell, problem))
-
-        extra = [clean_text(c) for c in cells[len(self.header) :] if c and clean_text(c)]
-        if extra:
-            shown = _shown(",".join(extra))
+                failed.add(column)
+                continue
+            if not check_ok:
+                warnings.append(self._check_char_warning(line, cell, code))
+            values[column] = code
+        if width > len(self.header):
+            self._check_extra(line, cells, errors)
+        if not (
+            "uscc" in values
+            or "uscc" in failed
+            or (("name" in values) and ("district" in values or "district" in failed))
+        ):
             errors.append(
                 RowError(
                     self.file,
                     line,
                     "-",
-                    shown if len(shown) <= 80 else shown[:77] + "…",
-                    _t(
-                        self._lang,
-                        f"多出 {len(extra)} 个非空单元格（表头只有 {len(self.header)} 列）",
-                        f"{len(extra)} non-blank cells beyond the header's "
-                        f"{len(self.header)} columns",
-                    ),
-                )
-            )
-        if "uscc" not in present and not ("name" in present and "district" in present):
-            errors.append(
-                RowError(
-                    self.file,
-                    line,
-                    "-",
-                    _shown(present.get("name", "")),
+                    _shown(self._cell(cells, "name")),
                     _t(
                         self._lang,
                         "缺少企业：需要统一社会信用代码，或企业名称 + 所属区县",
@@ -625,36 +717,75 @@ class Sheet:
                 )
             )
         needed, filled = values.get("needed"), values.get("filled")
-        if isinstance(needed, int) and isinstance(filled, int) and filled > needed:
+        if needed is not None and filled is not None and filled > needed:  # type: ignore[operator]
             errors.append(
                 self._error(
                     line,
                     "filled",
-                    present["filled"],
+                    self._cell(cells, "filled"),
                     ValueProblem(
                         f"已招人数 {filled} 超过需求人数 {needed}",
                         f"filled {filled} exceeds needed {needed}",
                     ),
                 )
             )
+        name = values.get("name")
+        key = name_key(name) if name is not None else None  # type: ignore[arg-type]
         if not errors:
-            self._check_duplicate(line, values, present, errors)
-        return SheetRow(line=line, values=values, raw=cells, warnings=warnings)
+            self._check_duplicate(line, values, key, cells, errors)
+        return SheetRow(line=line, values=values, raw=cells, warnings=warnings, name_key=key)
 
-    def _cached_value(self, column: str, text: str) -> object:
-        if column in _TEXT_COLUMNS:
-            return text
-        cached = self._cache.get((column, text), _MISSING)
-        if cached is _MISSING:
+    def _cell(self, cells: list[str], column: str) -> str:
+        i = self._where.get(column)
+        return cells[i] if i is not None and i < len(cells) else ""
+
+    def _read_cell(self, column: str, cell: str, cache: dict[str, object]) -> object:
+        """The value of a cell of a cached column (or _BLANK, or _Bad); remembers it."""
+        text = clean_text(cell)
+        value: object
+        if not text:
+            value = _BLANK
+        else:
+            if text[0] == "'":
+                text = _unguard(text)
             try:
-                cached = self._value(column, text)
+                value = self._value(column, text)
             except FugongError as problem:
-                cached = problem
-            if len(self._cache) < _CACHE_SIZE:
-                self._cache[column, text] = cached
-        if isinstance(cached, FugongError):
-            raise cached
-        return cached
+                value = _Bad(problem)
+        if len(cache) < _CACHE_SIZE:
+            cache[cell] = value
+        return value
+
+    def _check_char_warning(self, line: int, cell: str, code: str) -> RowError:
+        expected = uscc_check_char(code[:17])
+        return self._error(
+            line,
+            "uscc",
+            cell,
+            ValueProblem(
+                f"校验位错误（按 GB 32100 应为 {expected}），请核对",
+                f"wrong check character (GB 32100 gives {expected}); please verify",
+            ),
+        )
+
+    def _check_extra(self, line: int, cells: list[str], errors: RowErrors) -> None:
+        extra = [clean_text(c) for c in cells[len(self.header) :] if c and clean_text(c)]
+        if not extra:
+            return
+        shown = _shown(",".join(extra))
+        errors.append(
+            RowError(
+                self.file,
+                line,
+                "-",
+                shown if len(shown) <= 80 else shown[:77] + "…",
+                _t(
+                    self._lang,
+                    f"多出 {len(extra)} 个非空单元格（表头只有 {len(self.header)} 列）",
+                    f"{len(extra)} non-blank cells beyond the header's {len(self.header)} columns",
+                ),
+            )
+        )
 
     def _value(self, column: str, text: str) -> object:
         if column in _TEXT_COLUMNS:
@@ -682,13 +813,15 @@ class Sheet:
 
     # -- the same record twice
 
-    def _record_key(self, values: dict[str, object]) -> tuple[tuple[object, ...], str]:
+    def _record_key(
+        self, values: dict[str, object], key: str | None
+    ) -> tuple[tuple[object, ...], str]:
         """The record's identity in this sheet, and the column that names it."""
         if "uscc" in values:
             enterprise: tuple[object, ...] = ("uscc", values["uscc"])
             shown = "uscc"
         else:
-            enterprise = ("name", name_key(str(values["name"])), values["district"])
+            enterprise = ("name", key, values["district"])
             shown = "name"
         if self.ledger == "problems":
             if "ref" in values:
@@ -705,27 +838,24 @@ class Sheet:
         self,
         line: int,
         values: dict[str, object],
-        present: dict[str, str],
+        key: str | None,
+        cells: list[str],
         errors: RowErrors,
     ) -> None:
-        key, shown = self._record_key(values)
+        record, shown = self._record_key(values, key)
         # hash() is salted per process but stable within this import, which is all
         # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
-        key_hash = hash(key) & 0xFFFFFFFFFFFFFFFF
-        value_hash = hash(frozenset(values.items())) & 0xFFFFFFFF
-        # Packed into one int: a 300k-row sheet keeps ~100 bytes per record.
-        earlier = self._seen.get(key_hash)
-        if earlier is None:
-            self._seen[key_hash] = (line << 32) | value_hash
-            return
-        if earlier & 0xFFFFFFFF == value_hash:
+        # The values are in the sheet's column order, so equal rows give equal tuples.
+        value_hash = hash(tuple(values.items())) & 0xFFFFFFFF
+        earlier = self._seen.first(hash(record), (line << 32) | value_hash)
+        if earlier is None or earlier & 0xFFFFFFFF == value_hash:
             return
         first = earlier >> 32
         errors.append(
             self._error(
                 line,
                 shown,
-                present[shown],
+                self._cell(cells, shown),
                 ValueProblem(
                     f"与第 {first} 行重复但内容不同",
                     f"duplicates line {first} with different values",
