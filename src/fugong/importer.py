@@ -12,7 +12,7 @@ thousand statements, not hundreds of thousands.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,14 +57,19 @@ LEDGER_LABELS = {
 
 
 class Ref:
-    """A record this import touches; `new` if the import creates it."""
+    """A record this import touches; `new` if the import creates it.
 
-    __slots__ = ("id", "uscc", "new")
+    `timeline` is what the ledger and this import say of it, loaded with the
+    chunk (None until something asks).
+    """
+
+    __slots__ = ("id", "uscc", "new", "timeline")
 
     def __init__(self, id: int, uscc: str | None = None, new: bool = False):
         self.id = id
         self.uscc = uscc
         self.new = new
+        self.timeline: _Timeline | None = None
 
 
 @dataclass
@@ -147,9 +152,10 @@ class Importer:
         self.chunk_created: Counter = Counter()
         self.chunk_changed: set[tuple[str, int]] = set()
         self.chunk_dirty: set[int] = set()
-        self._new_enterprises: list[dict] = []
-        self._new_identity: dict[str, list[dict]] = {"plan": [], "problem": [], "labour": []}
-        self._events: dict[str, list[tuple[int, dict]]] = {k: [] for k in EVENT_MODELS}
+        # Rows to insert, as tuples in the column order of flush().
+        self._new_enterprises: list[tuple] = []
+        self._new_identity: dict[str, list[tuple]] = {"plan": [], "problem": [], "labour": []}
+        self._events: dict[str, list[tuple]] = {k: [] for k in EVENT_MODELS}
         # New records get their ids here (the import holds the write lock, see
         # db.lock_for_import), so events can be buffered and written in bulk.
         self.next_id = next_ids(session)
@@ -179,7 +185,7 @@ class Importer:
         usccs = {v["uscc"] for v in rows if v.get("uscc")}
         # name_key (NFKC + folding) is worked out once per row and kept with it
         for v in rows:
-            if v.get("name"):
+            if v.get("name") and "_name_key" not in v:
                 v["_name_key"] = name_key(v["name"])
         keys = {v["_name_key"] for v in rows if v.get("name")}
         live = (
@@ -207,13 +213,13 @@ class Importer:
         ids = list(found)
         if not ids:
             return
-        self._load_timelines("enterprise", ids)
+        self._load_timelines("enterprise", found.values())
         if self.ledger == "plans":
             for pid, eid in self.session.execute(
                 select(Plan.id, Plan.enterprise_id).where(Plan.enterprise_id.in_(ids))
             ):
                 self.plans[eid] = Ref(pid)
-            self._load_timelines("plan", [r.id for r in self.plans.values()])
+            self._load_timelines("plan", self.plans.values())
         elif self.ledger == "problems":
             refs = {v["ref"] for v in rows if v.get("ref")}
             query = select(
@@ -231,8 +237,7 @@ class Importer:
                 if ref:
                     self.problems_by_ref[ref] = record
                 self.problems_by_key[(eid, raised, key)] = record
-            found_problems = {r.id for r in self.problems_by_key.values()}
-            self._load_timelines("problem", sorted(found_problems))
+            self._load_timelines("problem", self.problems_by_key.values())
         elif self.ledger == "labour":
             for lid, eid, job in self.session.execute(
                 select(Labour.id, Labour.enterprise_id, Labour.job_type).where(
@@ -240,7 +245,7 @@ class Importer:
                 )
             ):
                 self.labour[(eid, job)] = Ref(lid)
-            self._load_timelines("labour", [r.id for r in self.labour.values()])
+            self._load_timelines("labour", self.labour.values())
 
     def _past_names(self, rows: list[dict[str, Any]], found: dict[int, Ref]) -> None:
         """An older sheet may name an enterprise as it was called before a rename
@@ -291,29 +296,32 @@ class Importer:
         self.problems_by_ref: dict[str, Ref] = {}
         self.problems_by_key: dict[tuple[int, date, str], Ref] = {}
         self.labour: dict[tuple[int, str], Ref] = {}
-        self._timelines: dict[tuple[str, int], _Timeline] = {}
 
-    def _load_timelines(self, kind: str, ids: list[int]) -> None:
+    def _load_timelines(self, kind: str, refs: Iterable[Ref]) -> None:
+        by_id: dict[int, Ref] = {}
+        for ref in refs:
+            ref.timeline = _Timeline([])
+            by_id[ref.id] = ref
+        if not by_id:
+            return
         model, owner = EVENT_MODELS[kind]
         rid = getattr(model, owner)
         fields = EVENT_FIELDS[kind]
-        for rid_value in ids:
-            self._timelines[(kind, rid_value)] = _Timeline([])
         query = (
             select(rid, model.business_date, *(getattr(model, f) for f in fields))
             .join(Batch, Batch.id == model.batch_id)
-            .where(rid.in_(ids), Batch.undone_at.is_(None))
+            .where(rid.in_(sorted(by_id)), Batch.undone_at.is_(None))
             .order_by(rid, model.business_date, model.id)
         )
         for row in self.session.execute(query):
             values = {f: v for f, v in zip(fields, row[2:], strict=True) if v is not None}
-            self._timelines[(kind, row[0])].events.append((row[1], -1, values))
+            by_id[row[0]].timeline.events.append((row[1], -1, values))  # type: ignore[union-attr]
 
-    def _timeline(self, kind: str, ref: Ref) -> _Timeline:
-        line = self._timelines.get((kind, ref.id))
-        if line is None:  # a record created in this chunk
-            line = self._timelines[(kind, ref.id)] = _Timeline([])
-        return line
+    @staticmethod
+    def _timeline(kind: str, ref: Ref) -> _Timeline:
+        if ref.timeline is None:  # a record created in this chunk
+            ref.timeline = _Timeline([])
+        return ref.timeline
 
     def _record(self, kind: str, ref: Ref, on: date, changes: dict[str, Any], line: int) -> None:
         """Record the changes (already diffed) as one event of `ref` dated `on`."""
@@ -325,7 +333,7 @@ class Importer:
         if len(events) > 1 and events[-2][0] > on:
             events.sort(key=lambda e: (e[0], e[1]))
         self._events[kind].append(
-            (ref.id, {"business_date": on, "line": line, "action": "import", **changes})
+            (self.batch.id, ref.id, on, line, "import", *map(changes.get, EVENT_FIELDS[kind]))
         )
         if not ref.new:
             self.chunk_changed.add((kind, ref.id))
@@ -358,15 +366,7 @@ class Importer:
             on = min(own_date, self.default_date) if own_date else self.default_date
             changes = {"name": name, "district": district, "uscc": uscc, **attrs}
             changes = {k: v for k, v in changes.items() if v is not None}
-            self._new_enterprises.append(
-                {
-                    "id": ref.id,
-                    "name": name,
-                    "name_key": values["_name_key"],
-                    "district": district,
-                    "uscc": uscc,
-                }
-            )
+            self._new_enterprises.append((ref.id, name, values["_name_key"], district, uscc))
             self.chunk_created["enterprises"] += 1
             if uscc:
                 self.by_uscc[uscc] = ref
@@ -415,8 +415,10 @@ class Importer:
         self.next_id[table] += 1
         return self.next_id[table] - 1
 
-    def _identity(self, kind: str, ent: Ref, ref: Ref, values: dict) -> None:
-        self._new_identity[kind].append({"id": ref.id, "enterprise_id": ent.id, **values})
+    def _identity(self, kind: str, ent: Ref, ref: Ref, *values: Any) -> None:
+        """A new plan / problem / labour row: its id, its enterprise, then `values`
+        in the order of PROBLEM_ROW / LABOUR_ROW."""
+        self._new_identity[kind].append((ref.id, ent.id, *values))
         self.chunk_created[KIND_LEDGER[kind]] += 1
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
@@ -429,7 +431,7 @@ class Importer:
                 return  # a row with enterprise attributes only
             ref = Ref(self._new_id("plan"), new=True)
             self.plans[ent.id] = ref
-            self._identity("plan", ent, ref, {})
+            self._identity("plan", ent, ref)
         status = v.get("status")
         if v.get("returned") is not None and status != "resumed" and v.get("resumed_on") is None:
             raise _RowProblem(
@@ -515,16 +517,7 @@ class Importer:
                 self.problems_by_ref[v["ref"]] = ref
             key = key or (ent.id, raised, name_key(description))
             self.problems_by_key[key] = ref
-            self._identity(
-                "problem",
-                ent,
-                ref,
-                {
-                    "ref": v.get("ref"),
-                    "raised_on": raised,
-                    "description_key": name_key(description),
-                },
-            )
+            self._identity("problem", ent, ref, v.get("ref"), raised, name_key(description))
             first = {k: v.get(k) for k in ("category", "description", "department", "deadline")}
             first["status"] = "open"
             self._record(
@@ -564,7 +557,7 @@ class Importer:
             raised = v.get("raised_on") or self.default_date
             ref = Ref(self._new_id("labour"), new=True)
             self.labour[key] = ref
-            self._identity("labour", ent, ref, {"job_type": job, "raised_on": raised})
+            self._identity("labour", ent, ref, job, raised)
             wanted["filled"] = wanted["filled"] or 0
             self._record(
                 "labour", ref, raised, {k: x for k, x in wanted.items() if x is not None}, line
@@ -617,27 +610,14 @@ class Importer:
             ("problem", PROBLEM_ROW, self._new_identity["problem"]),
             ("labour", LABOUR_ROW, self._new_identity["labour"]),
         ):
-            bulk_insert(self.session, table, columns, [tuple(r[c] for c in columns) for r in rows])
+            bulk_insert(self.session, table, columns, rows)
             rows.clear()
         for kind, events in self._events.items():
             if not events:
                 continue
             model, owner = EVENT_MODELS[kind]
-            fields = EVENT_FIELDS[kind]
-            columns = ["batch_id", owner, "business_date", "line", "action", *fields]
-            batch = self.batch.id
-            rows = [
-                (
-                    batch,
-                    rid,
-                    row["business_date"],
-                    row["line"],
-                    "import",
-                    *(row.get(f) for f in fields),
-                )
-                for rid, row in events
-            ]
-            bulk_insert(self.session, model.__tablename__, columns, rows)
+            columns = ["batch_id", owner, "business_date", "line", "action", *EVENT_FIELDS[kind]]
+            bulk_insert(self.session, model.__tablename__, columns, events)
             events.clear()
 
     def finish(self) -> None:
