@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import shlex
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -760,3 +762,58 @@ def test_an_older_sheet_with_a_name_before_its_rename_matches_the_same_enterpris
     again = imported(cli, "plans", path, "--date", "2020-02-05")
     assert "新增: 0" in again.stderr
     assert [e["name"] for e in listed(cli, "enterprise")] == ["乙新公司"]
+
+
+@pytest.mark.sqlite_only
+def test_first_plans_take_a_shortcut_that_records_what_the_general_way_records(
+    cli, tmp_path, monkeypatch
+):
+    # Most rows of a first import create their plan; the importer then writes the
+    # row's values without diffing them against an (empty) history.  Every
+    # combination of the plan columns must record exactly what the general way
+    # records — also which rows it refuses.
+    from fugong.importer import Importer
+
+    columns = (
+        "uscc,name,district,status,planned_on,inspected_on,inspection,resumed_on,"
+        "returned,reason,note"
+    )
+    rows = []
+    combos = itertools.product(
+        ["", "not_stopped", "planned", "approved", "resumed", "suspended", "excluded"],
+        ["", "2020-02-20"],  # planned_on
+        ["", "2020-02-08", "2020-02-16"],  # inspected_on (before / after --date)
+        ["", "passed", "failed"],
+        ["", "2020-02-10", "2020-02-16"],  # resumed_on
+        ["", "40"],  # returned
+        ["", "停产整顿"],  # reason
+    )
+    for i, (status, planned, inspected, inspection, resumed, returned, reason) in enumerate(combos):
+        note = "备注" if i % 3 == 0 else ""
+        code = uscc(f"91511111MA{i:07d}")
+        rows.append(
+            f"{code},企业{i},沙湾,{status},{planned},{inspected},{inspection},"
+            f"{resumed},{returned},{reason},{note}"
+        )
+    path = sheet(tmp_path / "plans.csv", columns + "\n" + "\n".join(rows) + "\n")
+
+    def run(db: Path) -> tuple[str, list, str]:
+        result = cli(
+            "import", "plans", path, "--date", "2020-02-14", "--db", str(db),
+            "--skip-invalid", "--rejects", str(db) + ".rejects.csv",
+        )  # fmt: skip
+        assert result.exit_code == 3, result.stderr
+        with sqlite3.connect(db) as conn:
+            table = [
+                conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+                for t in ("enterprise", "plan", "enterprise_event", "plan_event")
+            ]
+        return Path(str(db) + ".rejects.csv").read_text(encoding="utf-8-sig"), table, result.stderr
+
+    shortcut = run(tmp_path / "shortcut.db")
+    monkeypatch.setattr(Importer, "_first_plan", Importer._plan_changes)
+    general = run(tmp_path / "general.db")
+    assert shortcut[0] == general[0]  # the same rows refused, for the same reasons
+    assert shortcut[1] == general[1]  # the same records and events, in the same order
+    assert len(shortcut[1][3]) > len(rows)  # (it did record: several events a plan)
+    assert shortcut[2].count("\n") == general[2].count("\n")

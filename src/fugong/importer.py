@@ -353,7 +353,6 @@ class Importer:
             candidate = self.by_name.get((values["_name_key"], district))
             if candidate is not None and (not uscc or candidate.uscc is None):
                 ref = candidate
-        attrs = {k: values.get(k) for k in ENTERPRISE_ATTRS}
         if ref is None:
             if not (name and district):
                 raise _RowProblem(
@@ -364,8 +363,7 @@ class Importer:
                 )
             ref = Ref(self._new_id("enterprise"), uscc, new=True)
             on = min(own_date, self.default_date) if own_date else self.default_date
-            changes = {"name": name, "district": district, "uscc": uscc, **attrs}
-            changes = {k: v for k, v in changes.items() if v is not None}
+            changes = {k: values[k] for k in ENTERPRISE_COLUMNS if values.get(k) is not None}
             self._new_enterprises.append((ref.id, name, values["_name_key"], district, uscc))
             self.chunk_created["enterprises"] += 1
             if uscc:
@@ -377,7 +375,8 @@ class Importer:
             stored = self._timeline("enterprise", ref).state(self.default_date, fallback=True)
             if name_key(stored.get("name") or "") == values["_name_key"]:
                 name = None  # the same name (matched on its key), spelled another way
-        wanted = {"uscc": uscc, "name": name, "district": district, **attrs}
+        wanted = {"uscc": uscc, "name": name, "district": district}
+        wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
         diff = self._diff("enterprise", ref, self.default_date, wanted, fallback=True)
         if "uscc" in diff:
             owner = self.by_uscc.get(diff["uscc"])
@@ -432,6 +431,12 @@ class Importer:
             ref = Ref(self._new_id("plan"), new=True)
             self.plans[ent.id] = ref
             self._identity("plan", ent, ref)
+            self._first_plan(ref, v, line)
+            return
+        self._plan_changes(ref, v, line)
+
+    def _plan_changes(self, ref: Ref, v: dict[str, Any], line: int) -> None:
+        """Record what the row says of a plan, as far as it differs from its history."""
         status = v.get("status")
         if v.get("returned") is not None and status != "resumed" and v.get("resumed_on") is None:
             raise _RowProblem(
@@ -480,6 +485,39 @@ class Importer:
         ):
             raise _RowProblem("status", status, "剔除须填写原因", "excluded needs a reason")
         self._record("plan", ref, on, diff, line)
+
+    def _first_plan(self, ref: Ref, v: dict[str, Any], line: int) -> None:
+        """The events of a plan this row creates: what _plan records on an empty
+        history (nothing to diff against), without the diffing — most rows of a
+        first import take this way.  tests/test_import_cli.py compares the two."""
+        status, resumed_on, returned = v.get("status"), v.get("resumed_on"), v.get("returned")
+        if returned is not None and status != "resumed" and resumed_on is None:
+            raise _RowProblem(
+                "returned",
+                str(returned),
+                "到岗人数只用于已复产 (或填写复产日期)",
+                "returned goes with resumed (or with a resumed_on date)",
+            )
+        if status == "excluded" and not v.get("reason"):
+            raise _RowProblem("status", status, "剔除须填写原因", "excluded needs a reason")
+        record = self._record
+        inspection = v.get("inspection")
+        if inspection is not None:
+            changes: dict[str, Any] = {"inspection": inspection}
+            if inspection == "passed" and status is None:  # None is APPROVABLE
+                changes["status"] = "approved"
+            record("plan", ref, v.get("inspected_on") or self.default_date, changes, line)
+        if resumed_on is not None:
+            changes = {"status": "resumed"}
+            if returned is not None:
+                changes["returned"] = returned
+            record("plan", ref, resumed_on, changes, line)
+        changes = {k: v[k] for k in ("planned_on", "reason", "note") if v.get(k) is not None}
+        if status is not None and not (status == "resumed" and resumed_on is not None):
+            changes["status"] = status
+            if status == "resumed" and returned is not None:
+                changes["returned"] = returned
+        record("plan", ref, self.default_date, changes, line)
 
     def _problem(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         raised = v.get("raised_on") or self.default_date
