@@ -134,6 +134,12 @@ def test_sqlite_pragmas(db_url, cli):
                     " VALUES (999, 999, '2020-02-01', 'register')"
                 )
             )
+        # an import's own transaction checks its references itself; the next
+        # transaction on the same (pooled) connection is checked again
+        with ledger.session(bulk=True) as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 0
+        with ledger.session() as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         ledger.engine.dispose()
     # WAL is a property of the file: any other client sees it too

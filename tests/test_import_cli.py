@@ -706,6 +706,8 @@ def test_export_import_export_round_trip_gives_identical_bytes(cli, tmp_path):
     ok(cli("init", "--db", second_db))
     for name in order:
         ok(cli("import", name, first[name], "--db", second_db))
+    with sqlite3.connect(second_db) as conn:  # imports keep references right themselves
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     differ = {}
     for name in order:
         again = tmp_path / f"second-{name}.csv"
@@ -804,6 +806,7 @@ def test_first_plans_take_a_shortcut_that_records_what_the_general_way_records(
         )  # fmt: skip
         assert result.exit_code == 3, result.stderr
         with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
             table = [
                 conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
                 for t in ("enterprise", "plan", "enterprise_event", "plan_event")

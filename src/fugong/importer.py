@@ -11,8 +11,10 @@ thousand statements, not hundreds of thousands.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -687,6 +689,25 @@ class _RowProblem(FugongError):
         self.value = value
 
 
+@contextmanager
+def _calm_gc() -> Iterator[None]:
+    """Fewer, cheaper garbage collections while rows stream through.
+
+    An import allocates millions of short-lived objects and creates no cycles of
+    its own; with the default thresholds the collector would walk every object
+    the process holds (SQLAlchemy's included) over and over.  Freezing what
+    exists and collecting the young generation less often saves ~10%.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def import_sheet(
     *,
     session: Session,
@@ -718,7 +739,7 @@ def import_sheet(
         stdin=stdin,
         lang=lang,
     )
-    with sheet:
+    with sheet, _calm_gc():
         lock_for_import(session)
         display = sheet.file
         batch = new_batch(session=session, kind="import", source=display, by=by, note=ledger)

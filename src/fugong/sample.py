@@ -48,4 +48,4 @@ def load_sample(ledger: Ledger, *, by: str = "sample") -> SampleSummary:
                 )
         return SampleSummary(parts)
 
-    return ledger.write(work)
+    return ledger.write(work, bulk=True)

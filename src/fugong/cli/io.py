@@ -86,7 +86,7 @@ def import_(
         return summary
 
     try:
-        summary = ledger_db.write(work)
+        summary = ledger_db.write(work, bulk=True)
     except SheetError as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
