@@ -13,15 +13,19 @@ import codecs
 import csv
 import io
 import os
+import re
 import sys
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import BinaryIO
 
 from .errors import FugongError, RowError, SheetError, ValueProblem
 from .values import (
+    USCC_SHAPE,
     clean_text,
     name_key,
     normalize_uscc,
@@ -171,7 +175,9 @@ _BLOCK_BYTES = 256 * 1024
 _MAX_TITLE_ROWS = 5  # title lines ("沙湾区复工复产台账") allowed above the header
 _CACHE_SIZE = 20_000
 _MISSING = object()
-_BLANK = object()  # a cell of blanks only
+BLOCK_ROWS = 5000  # rows parsed (and applied by the importer) together
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_BLANKS_ANYWHERE = re.compile("[\\s\u200b\u200c\u200d\u2060\ufeff]+")
 _NO_PROBLEMS: list[RowError] = []  # shared, never appended to
 _STDIN = "<stdin>"
 
@@ -227,6 +233,80 @@ class RowErrors(list[RowError]):
         super().__init__(errors)
         self.line = line
         self.raw = raw
+
+
+class RowBlock:
+    """Data lines of a sheet parsed together, column by column.
+
+    `columns[c][k]` is the value of column c in the block's k-th row (None where
+    the cell is blank or did not read); `lines[k]` and `raw[k]` are its line and
+    cells; `errors[k]` lists what is wrong with a row that does not read (its
+    values are not to be used); `warnings[k]` what to check in one that does.
+    """
+
+    def __init__(self, lines: list[int], raw: list[list[str]], errors: dict[int, RowErrors]):
+        self.lines = lines
+        self.raw = raw
+        self.errors = errors
+        self.columns: dict[str, list] = {}
+        self.name_keys: list[str | None] = []
+        self.warnings: dict[int, list[RowError]] = {}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def fail(self, k: int, error: RowError) -> None:
+        errors = self.errors.get(k)
+        if errors is None:
+            errors = self.errors[k] = RowErrors(self.lines[k], self.raw[k])
+        errors.append(error)
+
+    def values(self, k: int) -> dict[str, object]:
+        """Row k as canonical column -> value, non-blank cells only."""
+        return {c: v[k] for c, v in self.columns.items() if v[k] is not None}
+
+    def row(self, k: int) -> SheetRow:
+        return SheetRow(
+            line=self.lines[k],
+            values=self.values(k),
+            raw=self.raw[k],
+            warnings=self.warnings.get(k, []),
+            name_key=self.name_keys[k],
+        )
+
+    def items(self) -> Iterator[tuple[SheetRow | None, RowErrors]]:
+        """(row, no errors) or (None, its errors) for each line, in order."""
+        for k in range(len(self.lines)):
+            errors = self.errors.get(k)
+            if errors:
+                yield None, errors
+            else:
+                yield self.row(k), RowErrors(self.lines[k], self.raw[k])
+
+
+def _text_column(cells: list[str]) -> list[str | None]:
+    """clean_text and the formula guard over a column; cell by cell only where needed."""
+    texts = list(map(str.strip, cells))
+    joined = "\0".join(texts)
+    if _ZERO_WIDTH.search(joined):
+        texts = list(map(clean_text, cells))
+    if "'" in joined:
+        texts = [_unguard(t) if t[:1] == "'" else t for t in texts]
+    return [t or None for t in texts]
+
+
+def _name_keys(names: list[str | None]) -> list[str | None]:
+    """values.name_key of every name of a column, worked out in one go.
+
+    NUL never survives decoding and is no blank, so it can join the names:
+    NFKC, case folding and removing blanks act on each name alone.
+    """
+    present = [n for n in names if n is not None]
+    if not present:
+        return [None] * len(names)
+    folded = unicodedata.normalize("NFKC", "\0".join(present)).casefold()
+    keys = iter(_BLANKS_ANYWHERE.sub("", folded).split("\0"))
+    return [next(keys) if n is not None else None for n in names]
 
 
 # --- bytes -> text lines ---------------------------------------------------------------
@@ -585,9 +665,11 @@ class Sheet:
         # (cell index, column, cache of cell -> value): text columns are not cached,
         # every other column is (a sheet repeats its dates, districts and terms).
         self._readers = [
-            (i, column, None if column in _TEXT_COLUMNS or column == "uscc" else {})
+            (i, column, None if column in _TEXT_COLUMNS or column == "uscc" else {"": None})
             for i, column in sorted(self._index)
         ]
+        self._need = max((i for i, _column in self._index), default=-1) + 1  # cells a row needs
+        self._bad_cells: dict[str, set[str]] = {c: set() for c in where}
         if "uscc" not in where and "name" not in where:
             shown = ",".join(clean_text(c) for c in cells)
             raise self._fatal(
@@ -625,27 +707,39 @@ class Sheet:
         The errors list is a `RowErrors`: `.line` and `.raw` give the line and its
         cells for the rejects file.
         """
+        for block in self.blocks():
+            yield from block.items()
+
+    def blocks(self, size: int = BLOCK_ROWS) -> Iterator[RowBlock]:
+        """The non-blank data lines, `size` at a time, parsed column by column."""
         if self._started:
             raise RuntimeError("Sheet.rows() can be iterated only once")
         self._started = True
         try:
+            lines: list[int] = []
+            raw: list[list[str]] = []
+            unread: dict[int, RowErrors] = {}  # rows whose line could not be read at all
             while True:
                 line, cells, problems = self._next_record()
                 if cells is None:
                     if problems:  # a last line that was cut inside a quoted cell
-                        yield None, RowErrors(problems[0].line, [], problems)
-                    return
-                if not problems and not any(map(clean_text, cells)):
-                    continue
-                errors = RowErrors(line, cells, problems)
+                        unread[len(lines)] = RowErrors(problems[0].line, [], problems)
+                        lines.append(problems[0].line)
+                        raw.append([])
+                    break
                 if problems:
-                    yield None, errors
-                    continue
-                row = self._parse(line, cells, errors)
-                if errors:
-                    yield None, errors
-                else:
-                    yield row, errors
+                    unread[len(lines)] = RowErrors(line, cells, problems)
+                elif not any(map(str.strip, cells)) or (
+                    _ZERO_WIDTH.search("".join(cells)) and not any(map(clean_text, cells))
+                ):
+                    continue  # a blank line (zero-width blanks are blanks too)
+                lines.append(line)
+                raw.append(cells)
+                if len(lines) >= size:
+                    yield self._parse_block(lines, raw, unread)
+                    lines, raw, unread = [], [], {}
+            if lines:
+                yield self._parse_block(lines, raw, unread)
         finally:
             self.close()
 
@@ -654,107 +748,113 @@ class Sheet:
             self.file, line, self.column_label(column), _shown(value), problem.text(self._lang)
         )
 
-    def _parse(self, line: int, cells: list[str], errors: RowErrors) -> SheetRow:
-        # The hot loop of an import: a repeated cell (dates, districts, statuses,
-        # yes/no, counts) is one dict look-up of the cell as read.
-        values: dict[str, object] = {}
-        warnings: list[RowError] = []
-        failed: set[str] = set()  # columns with a non-blank cell that did not read
-        width = len(cells)
-        for i, column, cache in self._readers:
-            if i >= width:
-                break
-            cell = cells[i]
-            if not cell:
-                continue
-            if cache is not None:
-                value = cache.get(cell, _MISSING)
-                if value is _MISSING:
-                    value = self._read_cell(column, cell, cache)
-                if value is _BLANK:
-                    continue
-                if value.__class__ is _Bad:
-                    errors.append(self._error(line, column, cell, value.problem))
-                    failed.add(column)
-                    continue
-                values[column] = value
-                continue
-            text = clean_text(cell)
-            if not text:
-                continue
-            if text[0] == "'":
-                text = _unguard(text)
-            if column != "uscc":
-                values[column] = text
-                continue
-            try:
-                code, check_ok = normalize_uscc(text)
-            except FugongError as problem:
-                errors.append(self._error(line, column, cell, problem))
-                failed.add(column)
-                continue
-            if not check_ok:
-                warnings.append(self._check_char_warning(line, cell, code))
-            values[column] = code
-        if width > len(self.header):
-            self._check_extra(line, cells, errors)
-        if not (
-            "uscc" in values
-            or "uscc" in failed
-            or (("name" in values) and ("district" in values or "district" in failed))
-        ):
-            errors.append(
-                RowError(
-                    self.file,
-                    line,
-                    "-",
-                    _shown(self._cell(cells, "name")),
-                    _t(
-                        self._lang,
-                        "缺少企业：需要统一社会信用代码，或企业名称 + 所属区县",
-                        "no enterprise: needs a uscc, or a name + district",
-                    ),
-                )
-            )
-        needed, filled = values.get("needed"), values.get("filled")
-        if needed is not None and filled is not None and filled > needed:  # type: ignore[operator]
-            errors.append(
-                self._error(
-                    line,
-                    "filled",
-                    self._cell(cells, "filled"),
-                    ValueProblem(
-                        f"已招人数 {filled} 超过需求人数 {needed}",
-                        f"filled {filled} exceeds needed {needed}",
-                    ),
-                )
-            )
-        name = values.get("name")
-        key = name_key(name) if name is not None else None  # type: ignore[arg-type]
-        if not errors:
-            self._check_duplicate(line, values, key, cells, errors)
-        return SheetRow(line=line, values=values, raw=cells, warnings=warnings, name_key=key)
+    # -- parsing, a column at a time
+    #
+    # The hot path of an import.  A repeated cell (dates, districts, statuses,
+    # yes/no, counts) is one C-level dict look-up of the cell as read; text
+    # columns are stripped with str.strip over the column, and only a column
+    # that holds a zero-width blank or a guarding quote is looked at cell by cell.
 
-    def _cell(self, cells: list[str], column: str) -> str:
-        i = self._where.get(column)
-        return cells[i] if i is not None and i < len(cells) else ""
+    def _parse_block(
+        self, lines: list[int], raw: list[list[str]], unread: dict[int, RowErrors]
+    ) -> RowBlock:
+        block = RowBlock(lines, raw, errors=dict(unread))
+        n = len(lines)
+        need = self._need
+        cells = raw
+        if min(map(len, raw)) < need or unread:
+            cells = [c if len(c) >= need else c + [""] * (need - len(c)) for c in raw]
+            for k in unread:  # a line that could not be read is not parsed either
+                cells[k] = [""] * need
+        failed: dict[str, set[int]] = {}  # column -> rows whose cell did not read
+        for i, column, cache in self._readers:
+            column_cells = list(map(itemgetter(i), cells))
+            if cache is not None:
+                values = self._cached_column(block, column, column_cells, cache, failed)
+            elif column == "uscc":
+                values = self._uscc_column(block, column_cells, failed)
+            else:
+                values = _text_column(column_cells)
+            block.columns[column] = values
+        names = block.columns.get("name")
+        block.name_keys = _name_keys(names) if names is not None else [None] * n
+        if max(map(len, raw)) > len(self.header):
+            for k, row in enumerate(raw):
+                if len(row) > len(self.header) and k not in unread:
+                    self._check_extra(block, k, row)
+        self._check_enterprise(block, failed, unread)
+        if self.ledger == "labour":
+            self._check_filled(block)
+        self._check_duplicates(block)
+        return block
+
+    def _cached_column(
+        self,
+        block: RowBlock,
+        column: str,
+        cells: list[str],
+        cache: dict[str, object],
+        failed: dict[str, set[int]],
+    ) -> list[object]:
+        missing = set(cells).difference(cache.keys())
+        if not missing:  # the usual, once the first rows have filled the cache
+            values = list(map(cache.__getitem__, cells))
+        else:
+            values = list(map(cache.get, cells, repeat(_MISSING)))
+            for k, value in enumerate(values):
+                if value is _MISSING:
+                    values[k] = self._read_cell(column, cells[k], cache)
+        bad = self._bad_cells[column]
+        if bad and not bad.isdisjoint(cells):
+            for k, value in enumerate(values):
+                if value.__class__ is _Bad:
+                    failed.setdefault(column, set()).add(k)
+                    block.fail(k, self._error(block.lines[k], column, cells[k], value.problem))
+                    values[k] = None
+        return values
 
     def _read_cell(self, column: str, cell: str, cache: dict[str, object]) -> object:
-        """The value of a cell of a cached column (or _BLANK, or _Bad); remembers it."""
+        """The value of a cell of a cached column (None if blank, or _Bad); remembers it."""
         text = clean_text(cell)
-        value: object
-        if not text:
-            value = _BLANK
-        else:
+        value: object = None
+        if text:
             if text[0] == "'":
                 text = _unguard(text)
             try:
                 value = self._value(column, text)
             except FugongError as problem:
                 value = _Bad(problem)
+                self._bad_cells[column].add(cell)
         if len(cache) < _CACHE_SIZE:
             cache[cell] = value
         return value
+
+    def _uscc_column(
+        self, block: RowBlock, cells: list[str], failed: dict[str, set[int]]
+    ) -> list[str | None]:
+        values: list[str | None] = []
+        for k, cell in enumerate(cells):
+            text = cell.strip()
+            if not USCC_SHAPE.fullmatch(text):
+                text = clean_text(cell)
+                if not text:
+                    values.append(None)
+                    continue
+                if text[0] == "'":
+                    text = _unguard(text)
+            try:
+                code, check_ok = normalize_uscc(text)
+            except FugongError as problem:
+                failed.setdefault("uscc", set()).add(k)
+                block.fail(k, self._error(block.lines[k], "uscc", cell, problem))
+                values.append(None)
+                continue
+            if not check_ok:
+                block.warnings.setdefault(k, []).append(
+                    self._check_char_warning(block.lines[k], cell, code)
+                )
+            values.append(code)
+        return values
 
     def _check_char_warning(self, line: int, cell: str, code: str) -> RowError:
         expected = uscc_check_char(code[:17])
@@ -768,15 +868,16 @@ class Sheet:
             ),
         )
 
-    def _check_extra(self, line: int, cells: list[str], errors: RowErrors) -> None:
+    def _check_extra(self, block: RowBlock, k: int, cells: list[str]) -> None:
         extra = [clean_text(c) for c in cells[len(self.header) :] if c and clean_text(c)]
         if not extra:
             return
         shown = _shown(",".join(extra))
-        errors.append(
+        block.fail(
+            k,
             RowError(
                 self.file,
-                line,
+                block.lines[k],
                 "-",
                 shown if len(shown) <= 80 else shown[:77] + "…",
                 _t(
@@ -784,8 +885,62 @@ class Sheet:
                     f"多出 {len(extra)} 个非空单元格（表头只有 {len(self.header)} 列）",
                     f"{len(extra)} non-blank cells beyond the header's {len(self.header)} columns",
                 ),
-            )
+            ),
         )
+
+    def _check_enterprise(
+        self, block: RowBlock, failed: dict[str, set[int]], unread: dict[int, RowErrors]
+    ) -> None:
+        """Every row names its enterprise: a USCC, or a name and a district (a cell
+        that is there but did not read counts as there: its own error says why)."""
+        n = len(block.lines)
+        none = [None] * n
+        usccs = block.columns.get("uscc", none)
+        names = block.columns.get("name", none)
+        districts = block.columns.get("district", none)
+        bad_uscc, bad_district = failed.get("uscc", ()), failed.get("district", ())
+        for k, (uscc, name, district) in enumerate(zip(usccs, names, districts, strict=True)):
+            if uscc is not None or k in bad_uscc or k in unread:
+                continue
+            if name is not None and (district is not None or k in bad_district):
+                continue
+            block.fail(
+                k,
+                RowError(
+                    self.file,
+                    block.lines[k],
+                    "-",
+                    _shown(self._cell(block.raw[k], "name")),
+                    _t(
+                        self._lang,
+                        "缺少企业：需要统一社会信用代码，或企业名称 + 所属区县",
+                        "no enterprise: needs a uscc, or a name + district",
+                    ),
+                ),
+            )
+
+    def _check_filled(self, block: RowBlock) -> None:
+        n = len(block.lines)
+        needed = block.columns.get("needed", [None] * n)
+        filled = block.columns.get("filled", [None] * n)
+        for k, (need, got) in enumerate(zip(needed, filled, strict=True)):
+            if need is not None and got is not None and got > need:
+                block.fail(
+                    k,
+                    self._error(
+                        block.lines[k],
+                        "filled",
+                        self._cell(block.raw[k], "filled"),
+                        ValueProblem(
+                            f"已招人数 {got} 超过需求人数 {need}",
+                            f"filled {got} exceeds needed {need}",
+                        ),
+                    ),
+                )
+
+    def _cell(self, cells: list[str], column: str) -> str:
+        i = self._where.get(column)
+        return cells[i] if i is not None and i < len(cells) else ""
 
     def _value(self, column: str, text: str) -> object:
         if column in _TEXT_COLUMNS:
@@ -813,55 +968,69 @@ class Sheet:
 
     # -- the same record twice
 
-    def _record_key(
-        self, values: dict[str, object], key: str | None
-    ) -> tuple[tuple[object, ...], str]:
-        """The record's identity in this sheet, and the column that names it."""
+    def _record_key(self, values: dict[str, object], key: str | None) -> tuple[object, ...]:
+        """The record's identity in this sheet; its first item names the column
+        that identifies it ("uscc", "name" or "ref")."""
         if "uscc" in values:
             enterprise: tuple[object, ...] = ("uscc", values["uscc"])
-            shown = "uscc"
         else:
-            enterprise = ("name", key, values["district"])
-            shown = "name"
+            enterprise = ("name", key, values.get("district"))
         if self.ledger == "problems":
             if "ref" in values:
-                ref = unicodedata.normalize("NFKC", str(values["ref"]))
-                return ("ref", ref), "ref"
+                return ("ref", unicodedata.normalize("NFKC", str(values["ref"])))
             description = name_key(str(values.get("description", "")))
-            return (*enterprise, values.get("raised_on"), description), shown
+            return (*enterprise, values.get("raised_on"), description)
         if self.ledger == "labour":
             job = values.get("job_type")
-            return (*enterprise, name_key(job) if isinstance(job, str) else None), shown
-        return enterprise, shown
+            return (*enterprise, name_key(job) if isinstance(job, str) else None)
+        return enterprise
 
-    def _check_duplicate(
-        self,
-        line: int,
-        values: dict[str, object],
-        key: str | None,
-        cells: list[str],
-        errors: RowErrors,
-    ) -> None:
-        record, shown = self._record_key(values, key)
-        # hash() is salted per process but stable within this import, which is all
-        # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
+    def _check_duplicates(self, block: RowBlock) -> None:
+        """A record given twice must say the same thing twice (rows that read, in
+        line order; the first occurrence is the one named)."""
+        n = len(block.lines)
+        columns = block.columns
         # The values are in the sheet's column order, so equal rows give equal tuples.
-        value_hash = hash(tuple(values.items())) & 0xFFFFFFFF
-        earlier = self._seen.first(hash(record), (line << 32) | value_hash)
-        if earlier is None or earlier & 0xFFFFFFFF == value_hash:
-            return
-        first = earlier >> 32
-        errors.append(
-            self._error(
-                line,
-                shown,
-                self._cell(cells, shown),
-                ValueProblem(
-                    f"与第 {first} 行重复但内容不同",
-                    f"duplicates line {first} with different values",
+        value_hashes = list(map(hash, zip(*columns.values(), strict=True))) if columns else [0] * n
+        if self.ledger in ("plans", "enterprises"):
+            usccs = columns.get("uscc", [None] * n)
+            districts = columns.get("district", [None] * n)
+            records: list[tuple[object, ...]] = [
+                ("uscc", uscc) if uscc is not None else ("name", key, district)
+                for uscc, key, district in zip(usccs, block.name_keys, districts, strict=True)
+            ]
+        else:
+            records = [
+                self._record_key(block.values(k), block.name_keys[k])
+                if k not in block.errors
+                else ()
+                for k in range(n)
+            ]
+        seen = self._seen
+        for k, (record, value_hash) in enumerate(zip(records, value_hashes, strict=True)):
+            if k in block.errors:
+                continue
+            line = block.lines[k]
+            # hash() is salted per process but stable within this import, which is all
+            # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
+            value_hash &= 0xFFFFFFFF
+            earlier = seen.first(hash(record), (line << 32) | value_hash)
+            if earlier is None or earlier & 0xFFFFFFFF == value_hash:
+                continue
+            first = earlier >> 32
+            shown = str(record[0])
+            block.fail(
+                k,
+                self._error(
+                    line,
+                    shown,
+                    self._cell(block.raw[k], shown),
+                    ValueProblem(
+                        f"与第 {first} 行重复但内容不同",
+                        f"duplicates line {first} with different values",
+                    ),
                 ),
             )
-        )
 
     # -- lifetime
 

@@ -19,6 +19,7 @@ from .vocab import JOB_TYPE, Vocabulary, fold
 
 __all__ = [
     "USCC_CHARSET",
+    "USCC_SHAPE",
     "clean_text",
     "make_uscc",
     "name_key",
@@ -197,6 +198,10 @@ def _check_charset(code: str) -> None:
             )
 
 
+# 18 characters of the USCC alphabet (GB 32100: digits, capitals but I O S V Z)
+USCC_SHAPE = re.compile("[0-9A-HJ-NP-RTUW-Y]{18}")
+
+
 def uscc_check_char(first17: str) -> str:
     """The check character (18th) of a USCC whose first 17 characters are given."""
     code = _prepared(first17).upper()
@@ -226,6 +231,8 @@ def normalize_uscc(text: str) -> tuple[str, bool]:
     character does not, because a few codes in circulation fail it: the caller
     warns.
     """
+    if USCC_SHAPE.fullmatch(text):  # the usual: a code as it should be typed
+        return text, _check_char(text) == text[17]
     code = _prepared(text).upper()
     if not code:
         raise ValueProblem("统一社会信用代码为空", "empty credit code")
