@@ -767,13 +767,15 @@ def test_an_older_sheet_with_a_name_before_its_rename_matches_the_same_enterpris
 
 
 @pytest.mark.sqlite_only
-def test_first_plans_take_a_shortcut_that_records_what_the_general_way_records(
+def test_rows_creating_their_records_take_shortcuts_that_record_what_the_general_way_records(
     cli, tmp_path, monkeypatch
 ):
-    # Most rows of a first import create their plan; the importer then writes the
-    # row's values without diffing them against an (empty) history.  Every
-    # combination of the plan columns must record exactly what the general way
-    # records — also which rows it refuses.
+    # Most rows of a first import create their enterprise and plan.  Such rows are
+    # written set-based (fresh.py); a new plan of a known enterprise records the
+    # row's values without diffing them against its (empty) history.  For every
+    # combination of the plan columns both shortcuts must record exactly what
+    # the general way records — also which rows it refuses, and why.
+    import fugong.importer
     from fugong.importer import Importer
 
     columns = (
@@ -807,16 +809,29 @@ def test_first_plans_take_a_shortcut_that_records_what_the_general_way_records(
         assert result.exit_code == 3, result.stderr
         with sqlite3.connect(db) as conn:
             assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+            # each record's events in the order recorded (the set-based way
+            # numbers all inspections of a block before all resumptions)
             table = [
-                conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
-                for t in ("enterprise", "plan", "enterprise_event", "plan_event")
+                conn.execute("SELECT * FROM enterprise ORDER BY id").fetchall(),
+                conn.execute("SELECT * FROM plan ORDER BY id").fetchall(),
+                conn.execute(
+                    "SELECT enterprise_id, business_date, line, action, name, district, uscc "
+                    "FROM enterprise_event ORDER BY enterprise_id, id"
+                ).fetchall(),
+                conn.execute(
+                    "SELECT plan_id, business_date, line, action, status, planned_on, returned,"
+                    " reason, note, inspection FROM plan_event ORDER BY plan_id, id"
+                ).fetchall(),
             ]
         return Path(str(db) + ".rejects.csv").read_text(encoding="utf-8-sig"), table, result.stderr
 
-    shortcut = run(tmp_path / "shortcut.db")
+    set_based = run(tmp_path / "set-based.db")
+    monkeypatch.setattr(fugong.importer, "FRESH_WAY", False)
+    first_plan = run(tmp_path / "first-plan.db")
     monkeypatch.setattr(Importer, "_first_plan", Importer._plan_changes)
     general = run(tmp_path / "general.db")
-    assert shortcut[0] == general[0]  # the same rows refused, for the same reasons
-    assert shortcut[1] == general[1]  # the same records and events, in the same order
-    assert len(shortcut[1][3]) > len(rows)  # (it did record: several events a plan)
-    assert shortcut[2].count("\n") == general[2].count("\n")
+    for shortcut in (set_based, first_plan):
+        assert shortcut[0] == general[0]  # the same rows refused, for the same reasons
+        assert shortcut[1] == general[1]  # the same records and events
+        assert shortcut[2] == general[2]  # the same summary and messages
+    assert len(general[1][3]) > len(rows)  # (it did record: several events a plan)
