@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -252,7 +252,21 @@ def bulk_insert(session, table: str, columns: list[str], rows: list[tuple]) -> N
     mark = "?" if sqlite else "%s"
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
-    conn.exec_driver_sql(sql, rows)
+    executemany(conn, sql, rows)
+
+
+def executemany(conn, sql: str, rows: Iterable[tuple]) -> None:
+    """cursor.executemany on the DB-API connection under a SQLAlchemy Connection.
+
+    Not conn.exec_driver_sql: its execution context holds the parameters in a
+    reference cycle, so each block of a large import would stay in memory until
+    a full garbage collection, and it adds its own work per statement.
+    """
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
 
 
 # The ISO text SQLAlchemy's Date type stores on SQLite; registered explicitly

@@ -22,6 +22,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
+from .db import executemany
 from .ingest import RowBlock
 from .models import EVENT_FIELDS
 from .vocab import ENTERPRISE_COLUMNS
@@ -111,7 +112,7 @@ class FreshWriter:
     def _create(self) -> None:
         columns = ", ".join(f'"{c}" {_TYPES.get(c, "VARCHAR")}' for c in STAGED)
         suffix = " ON COMMIT DROP" if self.conn.dialect.name == "postgresql" else ""
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+        self._run(f"DROP TABLE IF EXISTS {STAGE}")
         self.conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {STAGE} (k INTEGER PRIMARY KEY, line INTEGER, "
             f"enterprise_id INTEGER, plan_id INTEGER, {columns}){suffix}"
@@ -150,15 +151,17 @@ class FreshWriter:
             ),
         ]
         marks = ", ".join([self.mark] * len(staged))
-        self.conn.exec_driver_sql(
-            f"INSERT INTO {STAGE} VALUES ({marks})", list(zip(*staged, strict=True))
-        )
+        executemany(self.conn, f"INSERT INTO {STAGE} VALUES ({marks})", zip(*staged, strict=True))
         self._insert_records()
-        self.conn.exec_driver_sql(f"DELETE FROM {STAGE}")
+        self._run(f"DELETE FROM {STAGE}")
         return {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
 
     def _run(self, sql: str, *params: Any) -> None:
-        self.conn.exec_driver_sql(sql.replace("?", self.mark), params)
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(sql.replace("?", self.mark), params)
+        finally:
+            cursor.close()
 
     def _insert_records(self) -> None:
         fields = EVENT_FIELDS["enterprise"]
@@ -214,4 +217,4 @@ class FreshWriter:
 
     def close(self) -> None:
         if self.created and self.conn.dialect.name == "sqlite":
-            self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+            self._run(f"DROP TABLE IF EXISTS {STAGE}")
