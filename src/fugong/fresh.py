@@ -52,10 +52,10 @@ _TYPES = {
 STAGED = ("name_key", *ENTERPRISE_COLUMNS, *PLAN_COLUMNS)
 
 
-def fresh_rows(block: RowBlock, good: list[int], ledger: str, known) -> list[int]:
+def fresh_rows(block: RowBlock, good: list[int], ledger: str, known, prefetched: bool) -> list[int]:
     """The rows of `good` that create their enterprise (and plan) and take the
     set-based way; `known(uscc, key, district)` says whether the ledger (as
-    prefetched) has an enterprise a row names.
+    prefetched) has an enterprise a row names, `prefetched` whether it has any.
 
     A row counts only if no earlier row of the block names its USCC or its name
     and district, whichever way that row goes.
@@ -71,9 +71,21 @@ def fresh_rows(block: RowBlock, good: list[int], ledger: str, known) -> list[int
     returned = block.columns.get("returned", none)
     resumed = block.columns.get("resumed_on", none)
     reason = block.columns.get("reason", none)
+    if not prefetched and _all_fresh(block, good, usccs, names, districts):
+        fresh = good
+        if plans:  # rows the general way refuses go that way, to be refused there
+            refused = set()
+            for k in good:
+                if returned[k] is not None and status[k] != "resumed" and resumed[k] is None:
+                    refused.add(k)
+                if status[k] == "excluded" and reason[k] is None:
+                    refused.add(k)
+            if refused:
+                fresh = [k for k in good if k not in refused]
+        return fresh
     seen_usccs: set[str] = set()
     seen_names: set[tuple[str | None, str | None]] = set()
-    fresh: list[int] = []
+    fresh = []
     for k in good:
         uscc, key, district = usccs[k], keys[k], districts[k]
         new = (
@@ -96,6 +108,19 @@ def fresh_rows(block: RowBlock, good: list[int], ledger: str, known) -> list[int
                 continue
         fresh.append(k)
     return fresh
+
+
+def _all_fresh(block: RowBlock, good: list[int], usccs, names, districts) -> bool:
+    """Whether every good row names its own new enterprise (the usual block of a
+    first import), worked out with set sizes instead of row by row."""
+    pick = itemgetter(*good) if len(good) > 1 else (lambda seq: (seq[good[0]],))
+    picked_names, picked_districts = pick(names), pick(districts)
+    if None in picked_names or None in picked_districts:
+        return False
+    codes = [u for u in pick(usccs) if u is not None]
+    if len(set(codes)) != len(codes):
+        return False
+    return len(set(zip(pick(block.name_keys), picked_districts, strict=True))) == len(good)
 
 
 class FreshWriter:

@@ -846,7 +846,8 @@ def import_sheet(
             if fresh is not None:
                 importer.prefetch_block(block, good)
                 prefetched = True
-                created = fresh_rows(block, good, ledger, importer.known)
+                found = bool(importer.by_uscc or importer.by_name)
+                created = fresh_rows(block, good, ledger, importer.known, found)
                 if created:
                     prefetched = False  # what the general rows may name has changed
                     importer.summary_created.update(fresh.write(block, created, importer.next_id))
@@ -863,8 +864,9 @@ def import_sheet(
 
         try:
             count = 0
-            for block in sheet.blocks(CHUNK):
-                gc.collect()  # see _calm_gc
+            for number, block in enumerate(sheet.blocks(CHUNK)):
+                if number % 8 == 7:
+                    gc.collect()  # see _calm_gc
                 count += len(block)
                 if progress is not None:
                     progress(count)
