@@ -35,6 +35,7 @@ from .values import (
     parse_job,
     parse_term,
     uscc_check_char,
+    uscc_check_ok,
 )
 from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR, fold
 from .vocab import ENTERPRISE_COLUMNS as ENTERPRISE_COLUMNS_ORDER
@@ -501,6 +502,17 @@ class _FirstSeen:
             self._grow()
         return None
 
+    def conflicts(self, keys: list[int], values: list[int]) -> list[tuple[int, int]]:
+        """first() for many keys at once: (index, earlier value) where a key was
+        stored before with a value whose low 32 bits differ."""
+        found = []
+        first = self.first
+        for j, (key, value) in enumerate(zip(keys, values, strict=True)):
+            earlier = first(key, value)
+            if earlier is not None and (earlier ^ value) & 0xFFFFFFFF:
+                found.append((j, earlier))
+        return found
+
     def _grow(self) -> None:
         old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k]
         self._allocate(2 * (self._mask + 1))
@@ -716,32 +728,59 @@ class Sheet:
             raise RuntimeError("Sheet.rows() can be iterated only once")
         self._started = True
         try:
-            lines: list[int] = []
-            raw: list[list[str]] = []
-            unread: dict[int, RowErrors] = {}  # rows whose line could not be read at all
-            while True:
-                line, cells, problems = self._next_record()
-                if cells is None:
-                    if problems:  # a last line that was cut inside a quoted cell
-                        unread[len(lines)] = RowErrors(problems[0].line, [], problems)
-                        lines.append(problems[0].line)
-                        raw.append([])
-                    break
-                if problems:
-                    unread[len(lines)] = RowErrors(line, cells, problems)
-                elif not any(map(str.strip, cells)) or (
-                    _ZERO_WIDTH.search("".join(cells)) and not any(map(clean_text, cells))
-                ):
-                    continue  # a blank line (zero-width blanks are blanks too)
-                lines.append(line)
-                raw.append(cells)
-                if len(lines) >= size:
-                    yield self._parse_block(lines, raw, unread)
-                    lines, raw, unread = [], [], {}
-            if lines:
-                yield self._parse_block(lines, raw, unread)
+            yield from self._blocks(size)
         finally:
             self.close()
+
+    def _blocks(self, size: int) -> Iterator[RowBlock]:
+        # The csv reader is iterated directly (not through _next_record): this
+        # loop runs once per line of the sheet.
+        lines: list[int] = []
+        raw: list[list[str]] = []
+        unread: dict[int, RowErrors] = {}  # rows whose line could not be read at all
+        reader, source = self._reader, self._lines
+        pending = source.problems  # undecodable lines, by line number
+        strip = str.strip
+        end = reader.line_num
+        while True:
+            try:
+                for cells in reader:
+                    start, end = end + 1, reader.line_num
+                    problems = source.take_problems(end) if pending else None
+                    if problems:
+                        unread[len(lines)] = RowErrors(start, cells, problems)
+                    elif not any(map(strip, cells)) or (
+                        _ZERO_WIDTH.search("".join(cells)) and not any(map(clean_text, cells))
+                    ):
+                        continue  # a blank line (zero-width blanks are blanks too)
+                    lines.append(start)
+                    raw.append(cells)
+                    if len(lines) >= size:
+                        yield self._parse_block(lines, raw, unread)
+                        lines, raw, unread = [], [], {}
+                break
+            except csv.Error as e:
+                start, end = end + 1, reader.line_num
+                problems = source.take_problems(end)
+                problems.append(
+                    RowError(
+                        self.file,
+                        end,
+                        "-",
+                        "?",
+                        _t(self._lang, f"CSV 格式错误: {e}", f"malformed CSV: {e}"),
+                    )
+                )
+                unread[len(lines)] = RowErrors(start, [], problems)
+                lines.append(start)
+                raw.append([])
+        problems = source.take_problems(reader.line_num)
+        if problems:  # a last line that was cut inside a quoted cell
+            unread[len(lines)] = RowErrors(problems[0].line, [], problems)
+            lines.append(problems[0].line)
+            raw.append([])
+        if lines:
+            yield self._parse_block(lines, raw, unread)
 
     def _error(self, line: int, column: str, value: str, problem: FugongError) -> RowError:
         return RowError(
@@ -832,26 +871,33 @@ class Sheet:
     def _uscc_column(
         self, block: RowBlock, cells: list[str], failed: dict[str, set[int]]
     ) -> list[str | None]:
+        texts = list(map(str.strip, cells))
+        shaped = list(map(USCC_SHAPE.fullmatch, texts))  # a code typed as it should be
         values: list[str | None] = []
-        for k, cell in enumerate(cells):
-            text = cell.strip()
-            if not USCC_SHAPE.fullmatch(text):
-                text = clean_text(cell)
-                if not text:
-                    values.append(None)
-                    continue
-                if text[0] == "'":
-                    text = _unguard(text)
+        for k, (text, shape) in enumerate(zip(texts, shaped, strict=True)):
+            if shape is not None:
+                if not uscc_check_ok(text):
+                    block.warnings.setdefault(k, []).append(
+                        self._check_char_warning(block.lines[k], cells[k], text)
+                    )
+                values.append(text)
+                continue
+            text = clean_text(cells[k])
+            if not text:
+                values.append(None)
+                continue
+            if text[0] == "'":
+                text = _unguard(text)
             try:
                 code, check_ok = normalize_uscc(text)
             except FugongError as problem:
                 failed.setdefault("uscc", set()).add(k)
-                block.fail(k, self._error(block.lines[k], "uscc", cell, problem))
+                block.fail(k, self._error(block.lines[k], "uscc", cells[k], problem))
                 values.append(None)
                 continue
             if not check_ok:
                 block.warnings.setdefault(k, []).append(
-                    self._check_char_warning(block.lines[k], cell, code)
+                    self._check_char_warning(block.lines[k], cells[k], code)
                 )
             values.append(code)
         return values
@@ -1006,28 +1052,25 @@ class Sheet:
                 else ()
                 for k in range(n)
             ]
-        seen = self._seen
-        for k, (record, value_hash) in enumerate(zip(records, value_hashes, strict=True)):
-            if k in block.errors:
-                continue
-            line = block.lines[k]
-            # hash() is salted per process but stable within this import, which is all
-            # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
-            value_hash &= 0xFFFFFFFF
-            earlier = seen.first(hash(record), (line << 32) | value_hash)
-            if earlier is None or earlier & 0xFFFFFFFF == value_hash:
-                continue
-            first = earlier >> 32
+        ok = [k for k in range(n) if k not in block.errors] if block.errors else range(n)
+        lines = block.lines
+        # hash() is salted per process but stable within this import, which is all
+        # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
+        keys = [hash(records[k]) for k in ok]
+        packed = [(lines[k] << 32) | (value_hashes[k] & 0xFFFFFFFF) for k in ok]
+        for j, earlier in self._seen.conflicts(keys, packed):
+            k = ok[j]
+            record = records[k]
             shown = str(record[0])
             block.fail(
                 k,
                 self._error(
-                    line,
+                    lines[k],
                     shown,
                     self._cell(block.raw[k], shown),
                     ValueProblem(
-                        f"与第 {first} 行重复但内容不同",
-                        f"duplicates line {first} with different values",
+                        f"与第 {earlier >> 32} 行重复但内容不同",
+                        f"duplicates line {earlier >> 32} with different values",
                     ),
                 ),
             )

@@ -31,6 +31,7 @@ __all__ = [
     "parse_moment",
     "parse_term",
     "uscc_check_char",
+    "uscc_check_ok",
 ]
 
 MIN_YEAR = 1900
@@ -219,6 +220,11 @@ def _check_char(code: str) -> str:
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
+def uscc_check_ok(code: str) -> bool:
+    """Whether the 18th character of a code of USCC_SHAPE is its check character."""
+    return _check_char(code) == code[17]
+
+
 def make_uscc(first17: str) -> str:
     """A valid USCC: the 17 characters given plus their check character."""
     return _prepared(first17).upper() + uscc_check_char(first17)
@@ -232,7 +238,7 @@ def normalize_uscc(text: str) -> tuple[str, bool]:
     warns.
     """
     if USCC_SHAPE.fullmatch(text):  # the usual: a code as it should be typed
-        return text, _check_char(text) == text[17]
+        return text, uscc_check_ok(text)
     code = _prepared(text).upper()
     if not code:
         raise ValueProblem("统一社会信用代码为空", "empty credit code")
