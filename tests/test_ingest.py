@@ -548,6 +548,19 @@ def test_same_record_twice_with_different_values():
     assert errors == ["<stdin>:5: 企业名称: 甲: 与第 2 行重复但内容不同"]
 
 
+def test_same_record_twice_blocks_apart():
+    # 12000 rows from a pipe (no size to go by: the table of first lines grows
+    # several times), the same record again two blocks later.
+    body = "".join(f"{make_uscc(f'91511111MA{i:07d}')},甲{i},已复产\n" for i in range(12000))
+    again = f"{make_uscc('91511111MA0000001')},甲1,计划复产\n"
+    same = f"{make_uscc('91511111MA0000002')},甲2,已复产\n"
+    rows, errors = read("信用代码,企业名称,复产状态\n" + body + again + same)
+    assert len(rows) == 12001
+    assert errors == [
+        f"<stdin>:12002: 信用代码: {make_uscc('91511111MA0000001')}: 与第 3 行重复但内容不同"
+    ]
+
+
 def test_same_name_in_another_district_is_another_record():
     rows, errors = read("企业名称,区县,复产状态\n甲,沙湾,已复产\n甲,峨边,计划复产\n")
     assert errors == [] and len(rows) == 2
