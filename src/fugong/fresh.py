@@ -18,7 +18,6 @@ combination of the plan columns.
 from __future__ import annotations
 
 from datetime import date
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -139,10 +138,15 @@ class FreshWriter:
         suffix = " ON COMMIT DROP" if self.conn.dialect.name == "postgresql" else ""
         self._run(f"DROP TABLE IF EXISTS {STAGE}")
         self.conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {STAGE} (k INTEGER PRIMARY KEY, line INTEGER, "
+            f"CREATE TEMPORARY TABLE {STAGE} ({self._serial()}, line INTEGER, "
             f"enterprise_id INTEGER, plan_id INTEGER, {columns}){suffix}"
         )
         self.created = True
+
+    def _serial(self) -> str:
+        if self.conn.dialect.name == "postgresql":
+            return "k SERIAL PRIMARY KEY"
+        return "k INTEGER PRIMARY KEY"
 
     def write(self, block: RowBlock, rows: list[int], next_id: dict[str, int]) -> dict[str, int]:
         """Write the rows (indexes into the block); ids come from next_id, which
@@ -164,19 +168,23 @@ class FreshWriter:
             for offset, i in enumerate(with_plan):
                 plan_ids[i] = start + offset
             next_id["plan"] += len(with_plan)
+        # Only the sheet's own columns are bound (the others stay NULL), and k,
+        # the row's order, is the rowid SQLite (or the sequence) gives it.
+        present = [c for c in STAGED[1:] if c in block.columns]
         staged = [
-            pick(range(len(block))),  # k
             pick(block.lines),
             enterprise_ids,
             plan_ids,
             pick(block.name_keys),
-            *(
-                pick(block.columns[c]) if c in block.columns else repeat(None, n)
-                for c in STAGED[1:]
-            ),
+            *(pick(block.columns[c]) for c in present),
         ]
+        names = ", ".join(["line", "enterprise_id", "plan_id", "name_key", *present])
         marks = ", ".join([self.mark] * len(staged))
-        executemany(self.conn, f"INSERT INTO {STAGE} VALUES ({marks})", zip(*staged, strict=True))
+        executemany(
+            self.conn,
+            f"INSERT INTO {STAGE} ({names}) VALUES ({marks})",
+            zip(*staged, strict=True),
+        )
         self._insert_records()
         self._run(f"DELETE FROM {STAGE}")
         return {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
