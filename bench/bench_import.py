@@ -3,7 +3,8 @@
 Generates the sheet (Chinese headers, mixed date forms, 是/否), then in one run:
 - floor: csv module + one executemany of the raw rows into one table (bench/floor.py);
 - fugong import plans on an empty ledger, 300k rows and 30k rows;
-and prints wall-time ratio, peak RSS, and RSS at 300k relative to 30k.
+and prints wall-time ratio, peak RSS, and RSS at 300k relative to 30k; then, as a
+second floor, the time of writing exactly the rows the import wrote (schema_floor.py).
 
 Usage: python bench/bench_import.py [--rows 300000]
 """
@@ -48,6 +49,15 @@ def main() -> None:
     small_cmd = [exe, "import", "plans", small, "--db", ledger("small.db"), "--date", "2020-02-14"]
     small_wall, small_rss = measure(small_cmd)
     again_wall, _ = measure(cmd[:4] + ["--db", str(OUT / "big.db"), "--date", "2020-02-14"])
+    empty = ledger("schema-floor.db")
+    subprocess.run([exe, "init", "--db", empty], check=True, capture_output=True)
+    written = subprocess.run(
+        [sys.executable, str(HERE / "schema_floor.py"), str(OUT / "big.db"), empty],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    schema_wall = float(written.stdout)
     ratio = wall / floor_wall
     print(f"rows: {args.rows}")
     print(f"floor (csv + executemany): {floor_wall:.2f} s, {floor_rss / 1024:.0f} MB")
@@ -60,6 +70,11 @@ def main() -> None:
         f"{args.rows} / {args.rows // 10}: {growth:.2f} (target <= 1.2: {verdict(growth, 1.2)})"
     )
     print(f"same sheet again (records nothing): {again_wall:.2f} s")
+    print(
+        f"writing what the import wrote, nothing else (schema_floor.py): {schema_wall:.2f} s "
+        f"= {schema_wall / floor_wall:.2f}x the floor; the import is "
+        f"{wall / schema_wall:.2f}x that"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+"""A second floor: writing exactly what fugong's import wrote, without reading the sheet.
+
+Copies the records and events of a ledger that `fugong import` filled (rows
+read first, not timed) into a new empty ledger with one executemany per
+table in one transaction, with the pragmas fugong uses, and prints the
+seconds the writing and the commit took.  It is what the event model costs
+to write (about four indexed rows per sheet row where the plain floor writes
+one unindexed row): the part of an import no parsing or validation can save.
+
+Usage: python bench/schema_floor.py FILLED.db EMPTY.db
+"""
+
+import sqlite3
+import sys
+import time
+
+TABLES = ("batch", "enterprise", "enterprise_event", "plan", "plan_event")
+
+
+# as fugong does (src/fugong/db.py): bind None and bool without the adapter search
+sqlite3.register_adapter(type(None), lambda _none: None)
+sqlite3.register_adapter(bool, int)
+
+
+def main() -> None:
+    filled, empty = sys.argv[1], sys.argv[2]
+    source = sqlite3.connect(filled)
+    rows = {t: source.execute(f'SELECT * FROM "{t}"').fetchall() for t in TABLES}
+    source.close()
+    conn = sqlite3.connect(empty, isolation_level=None)
+    for pragma in (
+        "journal_mode = WAL",
+        "synchronous = NORMAL",
+        "cache_size = -16384",
+        "foreign_keys = OFF",
+    ):
+        conn.execute(f"PRAGMA {pragma}")
+    start = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    for table, values in rows.items():
+        if values:
+            marks = ", ".join("?" * len(values[0]))
+            conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', values)
+    conn.execute("COMMIT")
+    conn.close()  # the checkpoint, as when fugong's process ends
+    print(f"{time.perf_counter() - start:.3f}")
+
+
+if __name__ == "__main__":
+    main()
