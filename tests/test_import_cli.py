@@ -234,11 +234,12 @@ def test_messy_gbk_sheet_imports_and_reads_back(cli, ledger, tmp_path):
     assert {e["source"] for e in plan_events(entries, "乐山甲机械有限公司")} == {f"{path}:3"}
     assert {e["source"] for e in plan_events(entries, "丁食品公司")} == {f"{path}:7"}
 
-    # the same sheet again records nothing
-    before = events(ledger)
-    imported(cli, "plans", path, "--date", "2020-02-15")
-    assert events(ledger) == before
+    # the same sheet again records nothing, not even an empty batch
+    before = ledger.counts()
+    again = imported(cli, "plans", path, "--date", "2020-02-15")
+    assert ledger.counts() == before
     assert len(log(cli)) == len(entries)
+    assert "无新内容 (未记录批次)" in again.stderr and "无变化行: 4" in again.stderr
 
 
 def test_older_sheet_changes_nothing_newer_records_only_what_changed(cli, ledger, tmp_path):
@@ -835,3 +836,13 @@ def test_rows_creating_their_records_take_shortcuts_that_record_what_the_general
         assert shortcut[1] == general[1]  # the same records and events
         assert shortcut[2] == general[2]  # the same summary and messages
     assert len(general[1][3]) > len(rows)  # (it did record: several events a plan)
+
+
+def test_a_record_the_sheet_creates_and_then_fills_in_counts_as_new_not_changed(cli, tmp_path):
+    # the second row names the enterprise the first row creates, and adds its USCC
+    code = uscc("91511100MA6000004")
+    path = sheet(tmp_path / "e.csv", f"uscc,name,district\n,甲厂,沙湾区\n{code},甲厂,沙湾区\n")
+    result = imported(cli, "enterprises", path, "--date", "2020-02-14", "--lang", "en")
+    assert "new: enterprises 1; changed: 0" in result.stderr
+    [only] = listed(cli, "enterprise")
+    assert (only["name"], only["uscc"]) == ("甲厂", code)

@@ -136,12 +136,16 @@ class FreshWriter:
     def _create(self) -> None:
         columns = ", ".join(f'"{c}" {_TYPES.get(c, "VARCHAR")}' for c in STAGED)
         suffix = " ON COMMIT DROP" if self.conn.dialect.name == "postgresql" else ""
-        self._run(f"DROP TABLE IF EXISTS {STAGE}")
+        self._run(f"DROP TABLE IF EXISTS {self._temporary()}.{STAGE}")
         self.conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE {STAGE} ({self._serial()}, line INTEGER, "
             f"enterprise_id INTEGER, plan_id INTEGER, {columns}){suffix}"
         )
         self.created = True
+
+    def _temporary(self) -> str:
+        """The schema of temporary tables (so a DROP never reaches a real table)."""
+        return "pg_temp" if self.conn.dialect.name == "postgresql" else "temp"
 
     def _serial(self) -> str:
         if self.conn.dialect.name == "postgresql":
@@ -187,7 +191,8 @@ class FreshWriter:
         )
         self._insert_records()
         self._run(f"DELETE FROM {STAGE}")
-        return {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
+        created = {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
+        return {kind: count for kind, count in created.items() if count}
 
     def _run(self, sql: str, *params: Any) -> None:
         cursor = self.conn.connection.cursor()
@@ -249,5 +254,6 @@ class FreshWriter:
         )
 
     def close(self) -> None:
+        """After a successful import (a failed one rolls the table back with the rest)."""
         if self.created and self.conn.dialect.name == "sqlite":
-            self._run(f"DROP TABLE IF EXISTS {STAGE}")
+            self._run(f"DROP TABLE IF EXISTS temp.{STAGE}")

@@ -100,12 +100,16 @@ class ImportSummary:
         created, changed = counts(self.created), counts(self.changed)
         if lang == "en":
             head = "would import" if self.dry_run else f"imported (batch {self.batch_id})"
+            if not self.dry_run and self.batch_id is None:
+                head = "nothing new to record from"
             text = (
                 f"{head} {self.file}: {self.rows} rows; new: {created}; changed: {changed}; "
                 f"unchanged rows: {self.unchanged}"
             )
             return text + (f"; rejected rows: {self.skipped}" if self.skipped else "")
         head = "试导入 (未写入)" if self.dry_run else f"已导入 (批次 {self.batch_id})"
+        if not self.dry_run and self.batch_id is None:
+            head = "无新内容 (未记录批次)"
         text = (
             f"{head} {self.file}: {self.rows} 行; 新增: {created}; 变更: {changed}; "
             f"无变化行: {self.unchanged}"
@@ -165,6 +169,7 @@ class Importer:
         # New records get their ids here (the import holds the write lock, see
         # db.lock_for_import), so events can be buffered and written in bulk.
         self.next_id = next_ids(session)
+        self.first_id = dict(self.next_id)  # ids from here on are records this import made
         # Only enterprises that were ever renamed or moved can be named by a past name.
         self.renamed = set(
             session.execute(
@@ -885,13 +890,22 @@ def import_sheet(
         finally:
             if writer is not None:
                 writer.close()
-            if fresh is not None:
-                fresh.close()
+        if fresh is not None:
+            fresh.close()
         summary.errors.sort(key=lambda e: e.line)
         if summary.errors and not skip_invalid:
             raise SheetError(summary.errors)
         importer.finish()
-        stamp_commit(session=session, batch=batch)
         summary.created = Counter(importer.summary_created)
-        summary.changed = Counter(KIND_LEDGER[k] for k, _id in importer.changed_records)
+        summary.changed = Counter(
+            KIND_LEDGER[kind]
+            for kind, rid in importer.changed_records
+            if rid < importer.first_id[kind]  # made by this import: counted as new
+        )
+        if summary.created or summary.changed or summary.rows > summary.unchanged:
+            stamp_commit(session=session, batch=batch)
+        else:  # nothing recorded: no batch either (nothing to list in the log or undo)
+            session.delete(batch)
+            session.flush()
+            summary.batch_id = None
         return summary

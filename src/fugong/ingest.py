@@ -956,7 +956,7 @@ class Sheet:
                     self.file,
                     block.lines[k],
                     "-",
-                    _shown(self._cell(block.raw[k], "name")),
+                    _shown(clean_text(self._cell(block.raw[k], "name"))),
                     _t(
                         self._lang,
                         "缺少企业：需要统一社会信用代码，或企业名称 + 所属区县",
