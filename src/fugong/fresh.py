@@ -166,8 +166,11 @@ class FreshWriter:
         next_id["enterprise"] += n
         plan_ids: list[Any] = [None] * n
         if self.plans:
-            makes = [block.columns[c] for c in MAKES_PLAN if c in block.columns]
-            with_plan = [i for i, k in enumerate(rows) if any(col[k] is not None for col in makes)]
+            makes = [pick(block.columns[c]) for c in MAKES_PLAN if c in block.columns]
+            nothing = (None,) * len(makes)
+            with_plan = [
+                i for i, values in enumerate(zip(*makes, strict=True)) if values != nothing
+            ]
             start = next_id["plan"]
             for offset, i in enumerate(with_plan):
                 plan_ids[i] = start + offset

@@ -698,7 +698,7 @@ def _live_enterprises(session: Session, column: str, values: set[str]) -> list[t
         return []
     conn = session.connection()
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    wanted = sorted(values)
+    wanted = list(values)
     found: list[tuple] = []
     cursor = conn.connection.cursor()
     try:

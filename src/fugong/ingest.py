@@ -26,6 +26,7 @@ from typing import BinaryIO
 from .errors import FugongError, RowError, SheetError, ValueProblem
 from .values import (
     USCC_SHAPE,
+    ZERO_WIDTH_CHARS,
     clean_text,
     name_key,
     normalize_uscc,
@@ -177,8 +178,8 @@ _MAX_TITLE_ROWS = 5  # title lines ("沙湾区复工复产台账") allowed above
 _CACHE_SIZE = 20_000
 _MISSING = object()
 BLOCK_ROWS = 5000  # rows parsed (and applied by the importer) together
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_BLANKS_ANYWHERE = re.compile("[\\s\u200b\u200c\u200d\u2060\ufeff]+")
+_ZERO_WIDTH = re.compile(f"[{ZERO_WIDTH_CHARS}]")
+_BLANKS_ANYWHERE = re.compile(f"[\\s{ZERO_WIDTH_CHARS}]+")
 _NO_PROBLEMS: list[RowError] = []  # shared, never appended to
 _STDIN = "<stdin>"
 
@@ -283,6 +284,13 @@ class RowBlock:
                 yield None, errors
             else:
                 yield self.row(k), RowErrors(self.lines[k], self.raw[k])
+
+
+def _filled(cell: str) -> bool:
+    """Whether clean_text(cell) is not empty, cheaply for the usual cell (the
+    first cell of a data line: its 序号 or code)."""
+    text = cell.strip()
+    return bool(text) and text[0] not in ZERO_WIDTH_CHARS and text[-1] not in ZERO_WIDTH_CHARS
 
 
 def _text_column(cells: list[str]) -> list[str | None]:
@@ -740,7 +748,6 @@ class Sheet:
         unread: dict[int, RowErrors] = {}  # rows whose line could not be read at all
         reader, source = self._reader, self._lines
         pending = source.problems  # undecodable lines, by line number
-        strip = str.strip
         end = reader.line_num
         while True:
             try:
@@ -749,9 +756,7 @@ class Sheet:
                     problems = source.take_problems(end) if pending else None
                     if problems:
                         unread[len(lines)] = RowErrors(start, cells, problems)
-                    elif not any(map(strip, cells)) or (
-                        _ZERO_WIDTH.search("".join(cells)) and not any(map(clean_text, cells))
-                    ):
+                    elif not _filled(cells[0] if cells else "") and not any(map(clean_text, cells)):
                         continue  # a blank line (zero-width blanks are blanks too)
                     lines.append(start)
                     raw.append(cells)
