@@ -355,6 +355,15 @@ def test_problem_dates_raised_on_and_resolved_on(cli, ledger, tmp_path):
     assert resolution["change"]["status"] == "resolved"
     assert {p["ref"]: p for p in listed(cli, "problem")}["P1"]["resolved_on"] == "2020-02-18"
 
+    # the first sheet again, dated after the resolution, would reopen P1: only
+    # `problem reopen --reason` may (SPEC), so the row is refused and nothing written
+    before = ledger.counts()
+    result = cli("import", "problems", first, "--date", "2020-02-21")
+    assert result.exit_code == 1
+    message = assert_error(result.stderr, first, 2, "办理状态", "open")
+    assert "problem reopen" in message
+    assert ledger.counts() == before
+
 
 def test_labour_filled_in_a_sheet_is_absolute(cli, tmp_path):
     ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))

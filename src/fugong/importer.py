@@ -594,7 +594,16 @@ class Importer:
             when = max(self.default_date, on)
             # an open problem may carry the resolution it had before it was reopened
             wanted = {"status": status, "resolution": v.get("resolution")}
-            self._record("problem", ref, when, self._diff("problem", ref, when, wanted), line)
+            diff = self._diff("problem", ref, when, wanted)
+            if diff.get("status") == "open":  # SPEC: reopened only with a reason
+                raise _RowProblem(
+                    "status",
+                    str(status),
+                    "问题已办结, 表格不能重新打开; 请用 fugong problem reopen 编号 --reason 原因",
+                    "the problem is resolved; a sheet cannot reopen it: use "
+                    "fugong problem reopen ID --reason ...",
+                )
+            self._record("problem", ref, when, diff, line)
 
     def _labour(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         job = v.get("job_type")
