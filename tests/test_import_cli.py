@@ -855,3 +855,27 @@ def test_a_record_the_sheet_creates_and_then_fills_in_counts_as_new_not_changed(
     assert "new: enterprises 1; changed: 0" in result.stderr
     [only] = listed(cli, "enterprise")
     assert (only["name"], only["uscc"]) == ("甲厂", code)
+
+
+def test_a_large_import_leaves_postgresql_with_planner_statistics(cli, backend, db_url, tmp_path):
+    # Without them the first report after loading a city planned the as-of
+    # queries as if the tables were empty and ran for many minutes.
+    if backend != "postgres":
+        pytest.skip("PostgreSQL's planner statistics; SQLite plans without them")
+    from sqlalchemy import create_engine, text
+
+    rows = "".join(f"企业{i},沙湾,计划复产,2020-02-20\n" for i in range(1200))
+    path = sheet(tmp_path / "big.csv", "企业名称,区县,复产状态,计划复产日期\n" + rows)
+    imported(cli, "plans", path, "--date", "2020-02-14")
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            analysed = conn.execute(
+                text(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL "
+                    "AND relname IN ('enterprise', 'plan_event')"
+                )
+            ).scalars()
+            assert sorted(analysed) == ["enterprise", "plan_event"]
+    finally:
+        engine.dispose()
