@@ -22,22 +22,13 @@ from operator import itemgetter
 from typing import Any
 
 from .db import executemany
-from .ingest import RowBlock
+from .ingest import COLUMNS, RowBlock
 from .models import EVENT_FIELDS
 from .vocab import ENTERPRISE_COLUMNS
 
 STAGE = "fugong_import_stage"
-PLAN_COLUMNS = (
-    "status",
-    "planned_on",
-    "inspected_on",
-    "inspection",
-    "resumed_on",
-    "returned",
-    "reason",
-    "note",
-)
-# the columns whose value gives an enterprise a plan (as Importer._plan decides)
+PLAN_COLUMNS = tuple(c for c in COLUMNS["plans"] if c not in ENTERPRISE_COLUMNS)
+# the columns whose value gives an enterprise a plan (Importer._plan decides by it too)
 MAKES_PLAN = ("status", "planned_on", "inspection", "resumed_on", "returned")
 _TYPES = {
     "above_scale": "BOOLEAN",

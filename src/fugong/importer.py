@@ -4,9 +4,10 @@
 means for the ledger (SPEC "Matching" and "Dates of what a sheet records"):
 which enterprise and record it is, which of its values differ from what the
 ledger says as of the row's business date, and records only those, each event
-pointing at the file and line.  Inserts are buffered and written in chunks
-with executemany (RETURNING for the new ids), so a large sheet is a few
-thousand statements, not hundreds of thousands.
+pointing at the file and line.  Rows come in blocks (ingest.RowBlock); rows
+that create their enterprise are written set-based by fresh.py, the others are
+diffed here and their inserts buffered and written with one executemany per
+table a block (the import assigns the new ids itself, under the write lock).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .db import bulk_insert, lock_for_import, next_ids, sync_sequences
+from .db import ID_TABLES, bulk_insert, lock_for_import, next_ids, sync_sequences
 from .errors import FugongError, RowError, SheetError
-from .fresh import FreshWriter, fresh_rows
+from .fresh import MAKES_PLAN, FreshWriter, fresh_rows
 from .ingest import ENTERPRISE_COLUMNS, RowBlock
 from .ledger import APPROVABLE, district_resolver, new_batch, refresh_enterprises, stamp_commit
 from .models import (
@@ -39,20 +40,9 @@ from .models import (
 )
 from .values import name_key
 
-CHUNK = 5000
 # rows recorded from which an import refreshes PostgreSQL's planner statistics
 ANALYZE_AFTER = 1000
-ANALYZED = (
-    "batch",
-    "enterprise",
-    "enterprise_event",
-    "plan",
-    "plan_event",
-    "problem",
-    "problem_event",
-    "labour",
-    "labour_event",
-)
+ANALYZED = ("batch", *ID_TABLES, *(model.__tablename__ for model, _id in EVENT_MODELS.values()))
 # Rows creating their records take the set-based way of fresh.py; a test turns it
 # off to compare with the general way.
 FRESH_WAY = True
@@ -455,10 +445,7 @@ class Importer:
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         ref = self.plans.get(ent.id)
         if ref is None:
-            if not any(
-                v.get(k) is not None
-                for k in ("status", "planned_on", "inspection", "resumed_on", "returned")
-            ):
+            if not any(v.get(k) is not None for k in MAKES_PLAN):
                 return  # a row with enterprise attributes only
             ref = Ref(self._new_id("plan"), new=True)
             self.plans[ent.id] = ref
@@ -783,7 +770,7 @@ def _calm_gc() -> Iterator[None]:
     its own; with the default thresholds the collector would walk every object
     the process holds (SQLAlchemy's included) over and over.  Freezing what
     exists and collecting less often saves ~20% of an import's time; the caller
-    collects once a block (cheap: frozen objects are not walked), so the few
+    collects every few blocks (cheap: frozen objects are not walked), so the few
     cycles SQLAlchemy leaves per query do not pile up (measured: +60 MB at 300k
     rows without it).
     """
@@ -906,7 +893,7 @@ def import_sheet(
 
         try:
             count = 0
-            for number, block in enumerate(sheet.blocks(CHUNK)):
+            for number, block in enumerate(sheet.blocks()):
                 if number % 8 == 7:
                     gc.collect()  # see _calm_gc
                 count += len(block)
