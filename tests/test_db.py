@@ -197,7 +197,7 @@ def test_a_first_revision_ledger_is_upgraded_by_init(blank_db_url, bare_cli, rea
 
     old = Ledger(ledger_url(blank_db_url))
     try:
-        upgrade_schema(old, "0001")
+        upgrade_schema(old.engine, "0001")
         assert schema_revision(old) == "0001"
         with old.engine.begin() as conn:
             conn.execute(

@@ -11,16 +11,9 @@ import itertools
 import pytest
 
 from fugong.errors import FugongError, RowError, SheetError, ValueProblem
-from fugong.ingest import (
-    ALIASES,
-    COLUMNS,
-    ENTERPRISE_COLUMNS,
-    LEDGERS,
-    RowErrors,
-    SheetRow,
-    open_sheet,
-    write_rejects,
-)
+from fugong.ingest import RowErrors, SheetRow, open_sheet
+from fugong.layouts import ALIASES, COLUMNS, ENTERPRISE_COLUMNS, LAYOUTS
+from fugong.rejects import write_rejects
 from fugong.values import make_uscc
 from fugong.vocab import fold
 
@@ -40,15 +33,15 @@ def resolve(text: str) -> str:
         ) from None
 
 
-def sheet(text: str | bytes, ledger: str = "plans", **kw):
+def sheet(text: str | bytes, layout: str = "plans", **kw):
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return open_sheet("-", ledger, resolve_district=resolve, stdin=io.BytesIO(data), **kw)
+    return open_sheet("-", layout, resolve_district=resolve, stdin=io.BytesIO(data), **kw)
 
 
-def read(text: str | bytes, ledger: str = "plans", **kw):
+def read(text: str | bytes, layout: str = "plans", **kw):
     """(good rows, all errors as text) of a sheet."""
     rows, errors = [], []
-    for row, errs in sheet(text, ledger, **kw).rows():
+    for row, errs in sheet(text, layout, **kw).rows():
         if row is None:
             assert errs
             errors.extend(str(e) for e in errs)
@@ -58,16 +51,16 @@ def read(text: str | bytes, ledger: str = "plans", **kw):
     return rows, errors
 
 
-def only_row(text: str, ledger: str = "plans", **kw) -> SheetRow:
-    rows, errors = read(text, ledger, **kw)
+def only_row(text: str, layout: str = "plans", **kw) -> SheetRow:
+    rows, errors = read(text, layout, **kw)
     assert errors == []
     assert len(rows) == 1
     return rows[0]
 
 
-def sheet_error(text: str | bytes, ledger: str = "plans", **kw) -> list[str]:
+def sheet_error(text: str | bytes, layout: str = "plans", **kw) -> list[str]:
     with pytest.raises(SheetError) as e:
-        sheet(text, ledger, **kw)
+        sheet(text, layout, **kw)
     return [str(x) for x in e.value.errors]
 
 
@@ -75,18 +68,18 @@ def sheet_error(text: str | bytes, ledger: str = "plans", **kw) -> list[str]:
 
 
 def test_layouts():
-    assert LEDGERS == ("enterprises", "plans", "problems", "labour")
+    assert LAYOUTS == ("enterprises", "plans", "problems", "labour")
     assert COLUMNS["enterprises"] == ENTERPRISE_COLUMNS
     assert COLUMNS["plans"][: len(ENTERPRISE_COLUMNS)] == ENTERPRISE_COLUMNS
-    for ledger in LEDGERS:
-        assert {"uscc", "name", "district"} <= set(COLUMNS[ledger])
-        assert all(c in ALIASES for c in COLUMNS[ledger])
+    for layout in LAYOUTS:
+        assert {"uscc", "name", "district"} <= set(COLUMNS[layout])
+        assert all(c in ALIASES for c in COLUMNS[layout])
 
 
-@pytest.mark.parametrize("ledger", LEDGERS)
-def test_aliases_are_unambiguous_within_a_ledger(ledger):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_aliases_are_unambiguous_within_a_ledger(layout):
     seen: dict[str, str] = {}
-    for column in COLUMNS[ledger]:
+    for column in COLUMNS[layout]:
         for word in (column, *ALIASES[column]):
             key = fold(word)
             assert seen.setdefault(key, column) == column, (word, column, seen[key])
@@ -134,13 +127,13 @@ def test_every_spec_alias_is_known():
 # --- header ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ledger", LEDGERS)
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("pick", [0, -1])
-def test_chinese_header_in_any_order(ledger, pick):
-    columns = list(reversed(COLUMNS[ledger])) if pick else COLUMNS[ledger]
+def test_chinese_header_in_any_order(layout, pick):
+    columns = list(reversed(COLUMNS[layout])) if pick else COLUMNS[layout]
     header = [ALIASES[c][pick] for c in columns]
-    s = sheet(",".join(header) + "\n", ledger)
-    assert s.columns == COLUMNS[ledger]
+    s = sheet(",".join(header) + "\n", layout)
+    assert s.columns == COLUMNS[layout]
     assert s.header == header
     assert list(s.rows()) == []
 

@@ -107,25 +107,37 @@ def test_parse_date_round_trips(day, form):
 
 def test_parse_moment_with_offset():
     m = parse_moment("2020-02-14T09:30:00+08:00")
-    assert m == dt.datetime(2020, 2, 14, 1, 30, tzinfo=dt.UTC)
+    assert m == dt.datetime(2020, 2, 14, 1, 30)  # naive UTC, as the ledger stores it
     assert parse_moment("2020-02-14T01:30Z") == m
 
 
-def test_parse_moment_without_offset_is_local():
-    m = parse_moment("2020-02-14 09:30")
-    assert m.tzinfo is not None
-    assert m == dt.datetime(2020, 2, 14, 9, 30).astimezone()
+def test_parse_moment_without_offset_is_the_offices_time(monkeypatch):
+    monkeypatch.delenv("FUGONG_TZ", raising=False)
+    assert parse_moment("2020-02-14 09:30") == dt.datetime(2020, 2, 14, 1, 30)
+    monkeypatch.setenv("FUGONG_TZ", "UTC")
+    assert parse_moment("2020-02-14 09:30") == dt.datetime(2020, 2, 14, 9, 30)
 
 
 @pytest.mark.parametrize("text", ["2020-02-14", "2020/2/14", "2020年2月14日"])
-def test_parse_moment_date_is_end_of_day(text):
-    m = parse_moment(text)
-    assert m.tzinfo is not None
-    assert m == dt.datetime(2020, 2, 14, 23, 59, 59, 999999).astimezone()
+def test_parse_moment_date_is_the_end_of_that_office_day(text, monkeypatch):
+    monkeypatch.delenv("FUGONG_TZ", raising=False)
+    # 2020-02-14 23:59:59.999999 in Shanghai (UTC+8)
+    assert parse_moment(text) == dt.datetime(2020, 2, 14, 15, 59, 59, 999999)
+
+
+def test_parse_moment_words(monkeypatch):
+    from fugong import clock
+
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2020, 2, 14))
+    monkeypatch.delenv("FUGONG_TZ", raising=False)
+    assert parse_moment("today") == parse_moment("2020-02-14") == parse_moment("今天")
+    assert parse_moment("yesterday") == parse_moment("2020-02-13") == parse_moment("昨天")
+    before = clock.now_utc()
+    assert before <= parse_moment("now") <= clock.now_utc()
 
 
 @pytest.mark.parametrize(
-    "text", ["", "yesterday", "2020-02-30", "2020-02-14T25:00", "0001-01-01T00:00"]
+    "text", ["", "tomorrow", "2020-02-30", "2020-02-14T25:00", "0001-01-01T00:00"]
 )
 def test_parse_moment_refuses(text):
     with pytest.raises(ValueProblem):

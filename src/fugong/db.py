@@ -195,7 +195,7 @@ def open_ledger(db: str | None = None, *, upgrade: bool = True) -> Ledger:
         if current != SCHEMA_HEAD:
             from .schema import upgrade_schema
 
-            upgrade_schema(ledger)
+            upgrade_schema(ledger.engine)
     return ledger
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def in_lang(lang: str, zh: str, en: str) -> str:
+    """The text of a message in the officer's language (zh unless "en")."""
+    return en if lang == "en" else zh
+
+
 class FugongError(Exception):
     """A data or domain error: the user's input cannot be applied (exit 1)."""
 
@@ -19,7 +24,7 @@ class FugongError(Exception):
         self.en = en or zh
 
     def text(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        return in_lang(lang, self.zh, self.en)
 
 
 class ValueProblem(FugongError):

@@ -22,7 +22,8 @@ from operator import itemgetter
 from typing import Any
 
 from .db import executemany
-from .ingest import COLUMNS, RowBlock
+from .ingest import RowBlock
+from .layouts import COLUMNS
 from .models import EVENT_FIELDS
 from .vocab import ENTERPRISE_COLUMNS
 

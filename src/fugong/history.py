@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from .clock import shown
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
@@ -23,9 +23,9 @@ OWNER = {"plan": Plan, "problem": Problem, "labour": Labour}
 
 
 def moment(value) -> str:
-    """A stored UTC moment as ISO 8601 with the local offset, to the microsecond
+    """A stored UTC moment in the office's zone with its offset, to the microsecond
     (so that `--known-at` a moment `log` shows includes that very entry)."""
-    return value.replace(tzinfo=UTC).astimezone().isoformat(timespec="microseconds")
+    return shown(value, micro=True)
 
 
 def entries(

@@ -26,7 +26,8 @@ from sqlmodel import Session
 from .db import ID_TABLES, bulk_insert, lock_for_import, next_ids, sync_sequences
 from .errors import FugongError, RowError, SheetError
 from .fresh import MAKES_PLAN, FreshWriter, fresh_rows
-from .ingest import ENTERPRISE_COLUMNS, RowBlock
+from .ingest import RowBlock
+from .layouts import ENTERPRISE_COLUMNS
 from .ledger import APPROVABLE, district_resolver, new_batch, refresh_enterprises, stamp_commit
 from .models import (
     EVENT_FIELDS,
@@ -805,7 +806,8 @@ def import_sheet(
     `dry_run` the caller rolls back.  Writes nothing itself on error: the
     caller's transaction is rolled back by the raised error.
     """
-    from .ingest import RejectsWriter, open_sheet
+    from .ingest import open_sheet
+    from .rejects import RejectsWriter
 
     sheet = open_sheet(
         source,

@@ -11,19 +11,37 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
-import os
 import re
 import sys
 import unicodedata
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 from typing import BinaryIO
 
-from .errors import FugongError, RowError, SheetError, ValueProblem
+from .decoding import (
+    SNIFF_BYTES,
+    Lines,
+    byte_blocks,
+    expected_rows,
+    guess_encoding,
+    read_head,
+    usable_encoding,
+)
+from .errors import FugongError, RowError, SheetError, ValueProblem, in_lang
+from .firstseen import FirstSeen
+from .layouts import (
+    BOOL_COLUMNS,
+    COLUMNS,
+    COUNT_COLUMNS,
+    DATE_COLUMNS,
+    LAYOUTS,
+    TEXT_COLUMNS,
+    header_lookup,
+    match_header,
+    unguard,
+)
 from .values import (
     USCC_SHAPE,
     ZERO_WIDTH_CHARS,
@@ -38,142 +56,10 @@ from .values import (
     uscc_check_char,
     uscc_check_ok,
 )
-from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR, fold
-from .vocab import ENTERPRISE_COLUMNS as ENTERPRISE_COLUMNS_ORDER
+from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR
 
-__all__ = [
-    "ALIASES",
-    "COLUMNS",
-    "ENTERPRISE_COLUMNS",
-    "LEDGERS",
-    "RejectsWriter",
-    "RowErrors",
-    "Sheet",
-    "SheetRow",
-    "open_sheet",
-    "write_rejects",
-]
+__all__ = ["RowBlock", "RowErrors", "Sheet", "SheetRow", "open_sheet"]
 
-LEDGERS = ("enterprises", "plans", "problems", "labour")
-
-ENTERPRISE_COLUMNS = list(ENTERPRISE_COLUMNS_ORDER)
-
-COLUMNS: dict[str, list[str]] = {
-    "enterprises": list(ENTERPRISE_COLUMNS),
-    "plans": [
-        *ENTERPRISE_COLUMNS,
-        "status",
-        "planned_on",
-        "inspected_on",
-        "inspection",
-        "resumed_on",
-        "returned",
-        "reason",
-        "note",
-    ],
-    "problems": [
-        "ref",
-        "uscc",
-        "name",
-        "district",
-        "category",
-        "description",
-        "raised_on",
-        "department",
-        "deadline",
-        "status",
-        "resolved_on",
-        "resolution",
-    ],
-    "labour": [
-        "uscc",
-        "name",
-        "district",
-        "job_type",
-        "needed",
-        "filled",
-        "raised_on",
-        "requirements",
-        "note",
-    ],
-}
-
-# Header names offices use.  The first ones of each are SPEC.md's; within one
-# ledger no two columns share an alias (a test checks).  `序号` is deliberately
-# absent: it is the row counter of every Chinese table, not a problem number.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "uscc": (
-        "统一社会信用代码",
-        "信用代码",
-        "社会信用代码",
-        "统一信用代码",
-        "统一社会信用代码证号",
-    ),
-    "name": ("企业名称", "企业", "企业全称", "单位名称", "公司名称"),
-    "district": (
-        "所属区县",
-        "区县",
-        "县(市、区)",
-        "县(市,区)",
-        "县市区",
-        "区(县)",
-        "区(县、市)",
-        "所在区县",
-        "县区",
-        "所属区域",
-    ),
-    "sector": ("企业类型", "行业类别", "行业", "行业类型", "企业类别"),
-    "above_scale": ("是否规上", "规上企业", "是否规上企业", "规上", "是否规模以上企业"),
-    "key_enterprise": ("是否重点企业", "重点企业"),
-    "employees": ("职工总数", "员工总数", "职工人数", "员工人数", "从业人数", "职工数"),
-    "liaison": ("挂联干部", "包联干部", "联系干部", "挂包干部"),
-    "contact": ("联系人", "企业联系人"),
-    "phone": ("联系电话", "电话", "联系方式", "手机", "手机号码"),
-    "status": ("复产状态", "状态", "办理状态", "复工复产状态", "复工状态"),
-    "planned_on": ("计划复产日期", "计划复产时间", "拟复产日期", "计划复工日期"),
-    "inspected_on": ("验收日期", "验收时间"),
-    "inspection": ("验收结果", "是否验收通过"),
-    "resumed_on": ("复产日期", "实际复产日期", "复产时间", "复工日期", "实际复工日期"),
-    "returned": ("到岗人数", "返岗人数", "复工人数"),
-    "reason": ("原因", "剔除原因", "暂缓原因", "停产原因"),
-    "note": ("备注",),
-    "ref": ("问题编号", "编号"),
-    "category": ("问题类别", "问题类型", "类别"),
-    "description": ("问题描述", "困难问题", "存在问题", "问题内容", "主要问题"),
-    "raised_on": ("提出日期", "收集日期", "登记日期", "提出时间", "收集时间", "反映日期"),
-    "department": ("责任单位", "主办单位", "牵头单位", "承办单位"),
-    "deadline": ("办理时限", "完成时限", "办结时限"),
-    "resolved_on": ("办结日期", "解决日期", "办结时间"),
-    "resolution": ("办理结果", "解决情况", "办理情况"),
-    "job_type": ("工种", "岗位", "岗位名称", "需求工种", "用工岗位"),
-    "needed": ("需求人数", "用工需求", "用工需求人数", "需求数"),
-    "filled": ("已招人数", "已到岗", "已招聘人数", "已到岗人数"),
-    "requirements": ("技能要求", "岗位要求"),
-}
-
-_DATE_COLUMNS = frozenset(
-    {"planned_on", "inspected_on", "resumed_on", "raised_on", "deadline", "resolved_on"}
-)
-_COUNT_COLUMNS = frozenset({"employees", "returned", "needed", "filled"})
-_BOOL_COLUMNS = frozenset({"above_scale", "key_enterprise"})
-_TEXT_COLUMNS = frozenset(
-    {
-        "name",
-        "ref",
-        "liaison",
-        "contact",
-        "phone",
-        "reason",
-        "note",
-        "description",
-        "department",
-        "resolution",
-        "requirements",
-    }
-)
-_FORMULA_CHARS = ("=", "+", "-", "@")
-_SNIFF_BYTES = 64 * 1024
-_BLOCK_BYTES = 256 * 1024
 _MAX_TITLE_ROWS = 5  # title lines ("沙湾区复工复产台账") allowed above the header
 _CACHE_SIZE = 20_000
 _MISSING = object()
@@ -184,28 +70,10 @@ _NO_PROBLEMS: list[RowError] = []  # shared, never appended to
 _STDIN = "<stdin>"
 
 
-def _t(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
-def _header_key(cell: str) -> str:
-    return fold(cell).strip("*:").replace("_", "").replace("-", "")
-
-
-def _header_keys(column: str) -> list[str]:
-    return [_header_key(column), *(_header_key(a) for a in ALIASES.get(column, ()))]
-
-
 def _shown(cell: str) -> str:
     """A cell as printed in `FILE:LINE: COLUMN: VALUE: REASON` (one line)."""
     text = cell.strip()
     return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-
-
-def _unguard(text: str) -> str:
-    if text[:1] == "'" and text[1:2] in _FORMULA_CHARS:
-        return text[1:]
-    return text
 
 
 @dataclass
@@ -300,7 +168,7 @@ def _text_column(cells: list[str]) -> list[str | None]:
     if _ZERO_WIDTH.search(joined):
         texts = list(map(clean_text, cells))
     if "'" in joined:
-        texts = [_unguard(t) if t[:1] == "'" else t for t in texts]
+        texts = [unguard(t) if t[:1] == "'" else t for t in texts]
     return [t or None for t in texts]
 
 
@@ -321,213 +189,6 @@ def _name_keys(names: list[str | None]) -> list[str | None]:
 # --- bytes -> text lines ---------------------------------------------------------------
 
 
-def _usable_encoding(name: str, lang: str) -> str:
-    try:
-        info = codecs.lookup(name)
-    except LookupError:
-        raise ValueProblem(f"未知编码 '{name}'", f"unknown encoding '{name}'") from None
-    try:
-        ascii_compatible = "a,\n".encode(info.name) == b"a,\n"
-    except (UnicodeError, LookupError, TypeError):
-        ascii_compatible = False
-    if not ascii_compatible:
-        raise ValueProblem(
-            f"不支持编码 '{name}'（可用 UTF-8、GB18030/GBK 等）",
-            f"encoding '{name}' is not supported (use UTF-8, GB18030/GBK …)",
-        )
-    return "utf-8-sig" if info.name == "utf-8" else info.name
-
-
-def _read_head(stream: BinaryIO) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while size < _SNIFF_BYTES:
-        chunk = stream.read(_SNIFF_BYTES - size)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-    return b"".join(parts)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        # final=False: a multibyte character cut at the end of the sample is fine.
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _expected_rows(stream: BinaryIO, head: bytes) -> int:
-    """About how many lines the file has (0 when its size is unknown, as for a pipe)."""
-    try:
-        size = os.fstat(stream.fileno()).st_size
-    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
-        return 0
-    lines = head.count(b"\n")
-    return size * lines // len(head) if lines and head else 0
-
-
-def _guess_encoding(data: bytes) -> str:
-    """UTF-8 or GB18030, by a vote of the lines that are not plain ASCII.
-
-    One mistyped line must not make a UTF-8 sheet be read as GB18030 (which
-    would decode most UTF-8 Chinese into plausible nonsense, not errors); text
-    in GBK is practically never valid UTF-8 over a whole line.
-    """
-    utf8 = other = 0
-    for line in data.split(b"\n"):
-        if line.isascii():
-            continue
-        if _is_utf8(line):
-            utf8 += 1
-        else:
-            other += 1
-    return "utf-8" if utf8 >= other else "gb18030"
-
-
-def _byte_blocks(head: bytes, stream: BinaryIO) -> Iterator[bytes]:
-    """The bytes in blocks of whole lines (the last may lack its newline).
-
-    b"\n" never occurs inside a UTF-8 or GB18030 character, so a block cut
-    after a newline decodes on its own, and a line that cannot be decoded can
-    be found within its block.
-    """
-    block = head
-    while True:
-        if block and not block.endswith(b"\n"):
-            block += stream.readline()
-        if not block:
-            return
-        yield block
-        block = stream.read(_BLOCK_BYTES)
-
-
-class _Lines:
-    """Decodes the sheet for csv.reader, a line at a time; notes undecodable lines aside.
-
-    A block that decodes as a whole (the usual case) is split into lines in C;
-    only a block with a bad line is decoded line by line, to name the line.
-    """
-
-    def __init__(self, blocks: Iterator[bytes], encoding: str | None, file: str, lang: str):
-        self._blocks = blocks
-        self.encoding = encoding  # None: only ASCII seen so far, decided later
-        self._file = file
-        self._lang = lang
-        self.lineno = 0
-        self.problems: dict[int, RowError] = {}
-
-    def __iter__(self) -> Iterator[str]:
-        for block in self._blocks:
-            if self.encoding is None and not block.isascii():
-                self.encoding = _guess_encoding(block)
-            if b"\0" not in block:
-                try:
-                    text = block.decode(self.encoding or "utf-8")
-                except UnicodeDecodeError:
-                    pass
-                else:
-                    self.lineno += text.count("\n") + (not text.endswith("\n"))
-                    yield from io.StringIO(text, newline="\n")
-                    continue
-            for raw in io.BytesIO(block):
-                self.lineno += 1
-                yield self._decode_line(raw)
-
-    def _decode_line(self, raw: bytes) -> str:
-        if b"\0" in raw:
-            self.problems[self.lineno] = RowError(
-                self._file,
-                self.lineno,
-                "-",
-                "NUL",
-                _t(self._lang, "含有 NUL 字节（不是文本文件？）", "contains NUL bytes"),
-            )
-            raw = raw.replace(b"\0", b"")
-        encoding = self.encoding or "utf-8"
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError as e:
-            bad = raw[e.start : min(e.end, e.start + 8)]
-            self.problems.setdefault(
-                self.lineno,
-                RowError(
-                    self._file,
-                    self.lineno,
-                    "-",
-                    repr(bad) if bad else "?",
-                    _t(
-                        self._lang,
-                        f"无法解码（按 {encoding}；可用 --encoding 指定编码）",
-                        f"cannot be decoded as {encoding} (see --encoding)",
-                    ),
-                ),
-            )
-            return raw.decode(encoding, errors="replace")
-
-    def take_problems(self, upto: int) -> list[RowError]:
-        found = [self.problems.pop(n) for n in sorted(self.problems) if n <= upto]
-        return found
-
-
-class _FirstSeen:
-    """Record key hash -> (its first line << 32 | hash of its values), for the whole sheet.
-
-    Open addressing in two flat arrays of 64-bit words: ~20 bytes a record
-    where a dict of ints takes ~100, so memory stays flat for a large sheet.
-    Sized from the expected number of rows, so it rarely has to grow.
-    """
-
-    def __init__(self, expected_rows: int = 0) -> None:
-        size = 1 << 12
-        while size * 2 < expected_rows * 3:
-            size *= 2
-        self._allocate(size)
-
-    def _allocate(self, size: int) -> None:
-        self._mask = size - 1
-        self._keys = array("Q", bytes(8 * size))
-        self._values = array("Q", bytes(8 * size))
-        self._room = size * 2 // 3
-
-    def first(self, key: int, value: int) -> int | None:
-        """The value stored for key; stores `value` (returning None) if there is none."""
-        key = (key & 0xFFFFFFFFFFFFFFFF) or 1  # 0 marks an empty slot
-        keys, mask = self._keys, self._mask
-        i = key & mask
-        found = keys[i]
-        while found:
-            if found == key:
-                return self._values[i]
-            i = (i + 1) & mask
-            found = keys[i]
-        keys[i] = key
-        self._values[i] = value
-        self._room -= 1
-        if not self._room:
-            self._grow()
-        return None
-
-    def conflicts(self, keys: list[int], values: list[int]) -> list[tuple[int, int]]:
-        """first() for many keys at once: (index, earlier value) where a key was
-        stored before with a value whose low 32 bits differ."""
-        found = []
-        first = self.first
-        for j, (key, value) in enumerate(zip(keys, values, strict=True)):
-            earlier = first(key, value)
-            if earlier is not None and (earlier ^ value) & 0xFFFFFFFF:
-                found.append((j, earlier))
-        return found
-
-    def _grow(self) -> None:
-        old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k]
-        self._allocate(2 * (self._mask + 1))
-        for k, v in old:
-            self.first(k, v)
-
-
 # --- the sheet ---------------------------------------------------------------------
 
 
@@ -541,13 +202,13 @@ class Sheet:
     file: str
     header: list[str]
     columns: list[str]
-    ledger: str
+    layout: str
 
     def __init__(
         self,
         *,
         file: str,
-        ledger: str,
+        layout: str,
         stream: BinaryIO,
         owned: bool,
         encoding: str | None,
@@ -555,7 +216,7 @@ class Sheet:
         lang: str,
     ):
         self.file = file
-        self.ledger = ledger
+        self.layout = layout
         self._stream = stream
         self._owned = owned
         self._resolve_district = resolve_district
@@ -570,25 +231,25 @@ class Sheet:
     # -- set-up
 
     def _fatal(self, line: int, value: str, zh: str, en: str) -> SheetError:
-        return SheetError([RowError(self.file, line, "-", value, _t(self._lang, zh, en))])
+        return SheetError([RowError(self.file, line, "-", value, in_lang(self._lang, zh, en))])
 
     def _open(self, encoding: str | None) -> None:
-        head = _read_head(self._stream)
-        self._seen = _FirstSeen(_expected_rows(self._stream, head))
+        head = read_head(self._stream)
+        self._seen = FirstSeen(expected_rows(self._stream, head))
         if not head.strip(b" \t\r\n"):
             raise self._fatal(1, "", "空文件，没有表头", "empty file, no header")
         self._refuse_binary(head)
         if encoding is not None:
-            chosen: str | None = _usable_encoding(encoding, self._lang)
-        elif head.isascii() and len(head) == _SNIFF_BYTES:
+            chosen: str | None = usable_encoding(encoding, self._lang)
+        elif head.isascii() and len(head) == SNIFF_BYTES:
             chosen = None  # decide on the first line that is not plain ASCII
         else:
-            chosen = _guess_encoding(head)
+            chosen = guess_encoding(head)
         if chosen in ("utf-8", "utf-8-sig", None) and head.startswith(codecs.BOM_UTF8):
             head = head[len(codecs.BOM_UTF8) :]
         if chosen == "utf-8-sig":
             chosen = "utf-8"
-        self._lines = _Lines(_byte_blocks(head, self._stream), chosen, self.file, self._lang)
+        self._lines = Lines(byte_blocks(head, self._stream), chosen, self.file, self._lang)
         self._reader = csv.reader(self._lines)
         self._read_header()
 
@@ -624,7 +285,7 @@ class Sheet:
                     end,
                     "-",
                     "?",
-                    _t(self._lang, f"CSV 格式错误: {e}", f"malformed CSV: {e}"),
+                    in_lang(self._lang, f"CSV 格式错误: {e}", f"malformed CSV: {e}"),
                 )
             )
             return start, [], problems
@@ -633,11 +294,8 @@ class Sheet:
         return start, cells, self._lines.take_problems(self._reader.line_num)
 
     def _read_header(self) -> None:
-        wanted = COLUMNS[self.ledger]
-        lookup: dict[str, str] = {}
-        for column in wanted:
-            for key in _header_keys(column):
-                lookup.setdefault(key, column)
+        wanted = COLUMNS[self.layout]
+        lookup = header_lookup(self.layout)
         first: tuple[int, list[str]] | None = None
         titles = 0
         while True:
@@ -654,7 +312,7 @@ class Sheet:
                 continue
             if first is None:
                 first = (line, cells)
-            mapped = [self._match(lookup, c) for c in cells]
+            mapped = [match_header(lookup, c) for c in cells]
             has_enterprise = "uscc" in mapped or "name" in mapped
             if has_enterprise or len(filled) > 1:
                 break
@@ -667,7 +325,7 @@ class Sheet:
         self._index: list[tuple[int, str]] = []
         where: dict[str, int] = {}
         for i, cell in enumerate(cells):
-            column = self._match(lookup, cell)
+            column = match_header(lookup, cell)
             if column is None:
                 continue
             if column in where:
@@ -685,7 +343,7 @@ class Sheet:
         # (cell index, column, cache of cell -> value): text columns are not cached,
         # every other column is (a sheet repeats its dates, districts and terms).
         self._readers = [
-            (i, column, None if column in _TEXT_COLUMNS or column == "uscc" else {"": None})
+            (i, column, None if column in TEXT_COLUMNS or column == "uscc" else {"": None})
             for i, column in sorted(self._index)
         ]
         self._need = max((i for i, _column in self._index), default=-1) + 1  # cells a row needs
@@ -698,17 +356,6 @@ class Sheet:
                 "没有企业列（统一社会信用代码 或 企业名称）",
                 "no enterprise column (uscc or name)",
             )
-
-    @staticmethod
-    def _match(lookup: dict[str, str], cell: str) -> str | None:
-        key = _header_key(cell)
-        if not key:
-            return None
-        column = lookup.get(key)
-        if column is None and key.endswith(")") and "(" in key:
-            # 职工总数(人), 需求人数（人）: a unit in brackets after the name
-            column = lookup.get(key[: key.rindex("(")])
-        return column
 
     def column_label(self, column: str) -> str:
         """The header cell (as written in the file) of a recognised column."""
@@ -773,7 +420,7 @@ class Sheet:
                         end,
                         "-",
                         "?",
-                        _t(self._lang, f"CSV 格式错误: {e}", f"malformed CSV: {e}"),
+                        in_lang(self._lang, f"CSV 格式错误: {e}", f"malformed CSV: {e}"),
                     )
                 )
                 unread[len(lines)] = RowErrors(start, [], problems)
@@ -827,7 +474,7 @@ class Sheet:
                 if len(row) > len(self.header) and k not in unread:
                     self._check_extra(block, k, row)
         self._check_enterprise(block, failed, unread)
-        if self.ledger == "labour":
+        if self.layout == "labour":
             self._check_filled(block)
         self._check_duplicates(block)
         return block
@@ -863,7 +510,7 @@ class Sheet:
         value: object = None
         if text:
             if text[0] == "'":
-                text = _unguard(text)
+                text = unguard(text)
             try:
                 value = self._value(column, text)
             except FugongError as problem:
@@ -892,7 +539,7 @@ class Sheet:
                 values.append(None)
                 continue
             if text[0] == "'":
-                text = _unguard(text)
+                text = unguard(text)
             try:
                 code, check_ok = normalize_uscc(text)
             except FugongError as problem:
@@ -931,7 +578,7 @@ class Sheet:
                 block.lines[k],
                 "-",
                 shown if len(shown) <= 80 else shown[:77] + "…",
-                _t(
+                in_lang(
                     self._lang,
                     f"多出 {len(extra)} 个非空单元格（表头只有 {len(self.header)} 列）",
                     f"{len(extra)} non-blank cells beyond the header's {len(self.header)} columns",
@@ -962,7 +609,7 @@ class Sheet:
                     block.lines[k],
                     "-",
                     _shown(clean_text(self._cell(block.raw[k], "name"))),
-                    _t(
+                    in_lang(
                         self._lang,
                         "缺少企业：需要统一社会信用代码，或企业名称 + 所属区县",
                         "no enterprise: needs a uscc, or a name + district",
@@ -994,20 +641,20 @@ class Sheet:
         return cells[i] if i is not None and i < len(cells) else ""
 
     def _value(self, column: str, text: str) -> object:
-        if column in _TEXT_COLUMNS:
+        if column in TEXT_COLUMNS:
             return text
-        if column in _DATE_COLUMNS:
+        if column in DATE_COLUMNS:
             return parse_date(text)
-        if column in _COUNT_COLUMNS:
+        if column in COUNT_COLUMNS:
             return parse_count(text)
-        if column in _BOOL_COLUMNS:
+        if column in BOOL_COLUMNS:
             return parse_bool(text)
         if column == "district":
             return self._resolve_district(text)
         if column == "sector":
             return parse_term(SECTOR, text)
         if column == "status":
-            vocab = PROBLEM_STATUS if self.ledger == "problems" else PLAN_STATUS
+            vocab = PROBLEM_STATUS if self.layout == "problems" else PLAN_STATUS
             return parse_term(vocab, text)
         if column == "inspection":
             return parse_term(INSPECTION, text)
@@ -1026,12 +673,12 @@ class Sheet:
             enterprise: tuple[object, ...] = ("uscc", values["uscc"])
         else:
             enterprise = ("name", key, values.get("district"))
-        if self.ledger == "problems":
+        if self.layout == "problems":
             if "ref" in values:
                 return ("ref", unicodedata.normalize("NFKC", str(values["ref"])))
             description = name_key(str(values.get("description", "")))
             return (*enterprise, values.get("raised_on"), description)
-        if self.ledger == "labour":
+        if self.layout == "labour":
             job = values.get("job_type")
             return (*enterprise, name_key(job) if isinstance(job, str) else None)
         return enterprise
@@ -1043,7 +690,7 @@ class Sheet:
         columns = block.columns
         # The values are in the sheet's column order, so equal rows give equal tuples.
         value_hashes = list(map(hash, zip(*columns.values(), strict=True))) if columns else [0] * n
-        if self.ledger in ("plans", "enterprises"):
+        if self.layout in ("plans", "enterprises"):
             usccs = columns.get("uscc", [None] * n)
             districts = columns.get("district", [None] * n)
             records: list[tuple[object, ...]] = [
@@ -1095,27 +742,27 @@ class Sheet:
 
 def open_sheet(
     source: str,
-    ledger: str,
+    layout: str,
     *,
     encoding: str | None = None,
     resolve_district: Callable[[str], str],
     stdin: BinaryIO | None = None,
     lang: str = "zh",
 ) -> Sheet:
-    """Open a CSV sheet of a ledger (a path, or "-" for stdin) and read its header.
+    """Open a CSV sheet of a layout (a path, or "-" for stdin) and read its header.
 
     The encoding is detected (UTF-8 with or without BOM, else GB18030) unless
     given.  `resolve_district` turns a district as typed into its code, raising
     FugongError (listing the candidates) when it cannot.  Raises SheetError when
     the sheet cannot be imported at all, FugongError when it cannot be opened.
     """
-    if ledger not in COLUMNS:
-        raise ValueProblem(f"未知台账 '{ledger}'", f"unknown ledger '{ledger}'")
+    if layout not in LAYOUTS:
+        raise ValueProblem(f"未知台账 '{layout}'", f"unknown ledger '{layout}'")
     if source == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         return Sheet(
             file=_STDIN,
-            ledger=ledger,
+            layout=layout,
             stream=stream,
             owned=False,
             encoding=encoding,
@@ -1130,72 +777,10 @@ def open_sheet(
         ) from None
     return Sheet(
         file=source,
-        ledger=ledger,
+        layout=layout,
         stream=stream,
         owned=True,
         encoding=encoding,
         resolve_district=resolve_district,
         lang=lang,
     )
-
-
-# --- rejects -------------------------------------------------------------------------
-
-
-class RejectsWriter:
-    """Writes rejected rows as they come: the original header plus an `error` column."""
-
-    def __init__(self, path: str, header: list[str]):
-        # A rejects file imported again and rejected again keeps one error column.
-        keys = [_header_key(c) for c in header]
-        self._drop = keys.index("error") if "error" in keys else None
-        self._header = self._without_error(header)
-        try:
-            self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        except OSError as e:
-            raise FugongError(
-                f"无法写入文件 {path}: {e.strerror}", f"cannot write {path}: {e.strerror}"
-            ) from None
-        self._writer = csv.writer(self._file)
-        self._writer.writerow([*self._header, "error"])
-
-    def _without_error(self, cells: list[str]) -> list[str]:
-        if self._drop is None or self._drop >= len(cells):
-            return list(cells)
-        return cells[: self._drop] + cells[self._drop + 1 :]
-
-    def add(self, raw: list[str], errors: Iterable[RowError]) -> None:
-        cells = [_guard(c) for c in self._without_error(raw)]
-        while cells and not cells[-1].strip():
-            cells.pop()
-        width = len(self._header)
-        cells += [""] * (width - len(cells))
-        reason = "; ".join(e.reason for e in errors)
-        self._writer.writerow([*cells[:width], reason, *cells[width:]])
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> RejectsWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _guard(cell: str) -> str:
-    text = cell.lstrip()
-    if text[:1] in _FORMULA_CHARS:
-        return "'" + text
-    return cell
-
-
-def write_rejects(
-    path: str,
-    header: list[str],
-    rejected: Iterable[tuple[list[str], list[RowError]]],
-) -> None:
-    """Write the rejected rows to a CSV (UTF-8 with BOM) that can be fixed and imported again."""
-    with RejectsWriter(path, header) as writer:
-        for raw, errors in rejected:
-            writer.add(raw, errors)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 import getpass
 import os
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
 from .asof import FAR_FUTURE as FAR
 from .asof import View
+from .clock import now_utc
 from .errors import FugongError
 from .models import (
     EVENT_FIELDS,
@@ -54,12 +55,8 @@ def current_user(by: str | None = None) -> str:
         return "unknown"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def new_batch(*, session: Session, kind: str, source: str, by: str, note: str | None = None):
-    batch = Batch(kind=kind, source=source, by=by, recorded_at=utcnow(), note=note)
+    batch = Batch(kind=kind, source=source, by=by, recorded_at=now_utc(), note=note)
     session.add(batch)
     session.flush()
     return batch
@@ -68,7 +65,7 @@ def new_batch(*, session: Session, kind: str, source: str, by: str, note: str | 
 def stamp_commit(*, session: Session, batch: Batch) -> None:
     """Date the batch at the end of its work, just before it commits: what a report
     could see is what was recorded by then, so `--known-at` reproduces it."""
-    batch.recorded_at = max(batch.recorded_at, utcnow())
+    batch.recorded_at = max(batch.recorded_at, now_utc())
     session.add(batch)
     session.flush()
 

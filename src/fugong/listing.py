@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from .asof import View, enterprise_since, latest, records
-from .ingest import ENTERPRISE_COLUMNS
+from .layouts import ENTERPRISE_COLUMNS
 from .models import (
     Batch,
     District,

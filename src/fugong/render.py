@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from .layouts import guard as guard_formula
 from .vocab import CATEGORY, INSPECTION, JOB_TYPE, PLAN_STATUS, PROBLEM_STATUS, SECTOR, Vocabulary
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -69,8 +70,6 @@ VOCABS: dict[str, dict[str, Vocabulary]] = {
     "enterprises": {"sector": SECTOR},
 }
 
-FORMULA_START = ("=", "+", "-", "@")
-
 
 def label(column: str, lang: str) -> str:
     zh, en = LABELS.get(column, (column, column))
@@ -118,9 +117,8 @@ def csv_cell(value: Any, *, guard: bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(plain(value))
-    if guard and text.startswith(FORMULA_START):
-        return "'" + text  # no spreadsheet may run it as a formula; import strips it
-    return text
+    # no spreadsheet may run it as a formula; import removes the guard again
+    return guard_formula(text) if guard else text
 
 
 def write_csv(

@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 from importlib import resources
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from .db import Ledger
 from .errors import FugongError
 from .models import District
 
 
-def alembic_config(ledger: Ledger, connection):
+def alembic_config(connection):
     from alembic.config import Config
 
     config = Config()
@@ -26,14 +26,15 @@ def alembic_config(ledger: Ledger, connection):
     return config
 
 
-def upgrade_schema(ledger: Ledger, revision: str = "head") -> None:
-    """Bring the ledger to `revision` (default: the newest), then load the districts."""
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the ledger's database to `revision` (default: the newest), then load the
+    districts."""
     from alembic import command
 
-    with ledger.engine.begin() as connection:
-        command.upgrade(alembic_config(ledger, connection), revision)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
     if revision == "head":
-        with Session(ledger.engine) as session:
+        with Session(engine) as session:
             load_districts(session)
             session.commit()
 

@@ -99,33 +99,41 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_moment(text: str) -> dt.datetime:
-    """A moment for --known-at, always timezone-aware.
+    """A moment for --known-at, as naive UTC (how the ledger stores moments).
 
-    ISO 8601 date-time with or without offset (without = local time), or a plain
-    date, meaning the end of that day, local time.
+    ISO 8601 date-time with or without offset (without = the office's time), a
+    plain date (the end of that office day), or now / today / yesterday
+    (今天 / 昨天: the end of that day).
     """
+    from . import clock
+
     s = _prepared(text)
     if not s:
         raise ValueProblem("时刻为空", "empty moment")
+    word = s.casefold()
+    if word in clock.NOW_WORDS:
+        return clock.now_utc()
+    if word in clock.TODAY_WORDS:
+        return clock.end_of(clock.today())
+    if word in clock.YESTERDAY_WORDS:
+        return clock.end_of(clock.today() - dt.timedelta(days=1))
     try:
         day = parse_date(s)
     except ValueProblem:
         pass
     else:
-        return dt.datetime.combine(day, dt.time.max).astimezone()
+        return clock.end_of(day)
     try:
         moment = dt.datetime.fromisoformat(s)
         if not MIN_YEAR <= moment.year <= MAX_YEAR:
             raise ValueProblem(
                 f"年份超出 {MIN_YEAR}–{MAX_YEAR}", f"year outside {MIN_YEAR}–{MAX_YEAR}"
             )
-        if moment.tzinfo is None:
-            moment = moment.astimezone()
-        return moment
+        return clock.to_utc(moment)
     except (ValueError, OverflowError, OSError):
         raise ValueProblem(
-            "不是有效时刻（应如 2020-02-14T18:00+08:00 或 2020-02-14）",
-            "not a valid moment (expected e.g. 2020-02-14T18:00+08:00 or 2020-02-14)",
+            "不是有效时刻（应如 2020-02-14T18:00+08:00、2020-02-14、now、yesterday）",
+            "not a valid moment (e.g. 2020-02-14T18:00+08:00, 2020-02-14, now, yesterday)",
         ) from None
 
 

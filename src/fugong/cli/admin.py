@@ -48,7 +48,7 @@ def init(
 
     language = lang_of(lang)
     ledger = open_ledger(db, upgrade=False)
-    upgrade_schema(ledger)
+    upgrade_schema(ledger.engine)
     if districts is not None:
         from ..schema import load_districts
 
@@ -145,12 +145,11 @@ def check(
 
     Example: fugong check --format json
     """
-    from datetime import date
-
     from .. import render
     from ..audit import findings
+    from ..clock import today
 
-    found = read(db, lambda session: findings(session=session, today=date.today()))
+    found = read(db, lambda session: findings(session=session, today=today()))
     rows = [f.as_dict() for f in found]
     if fmt is ListFormat.json:
         typer.echo(render.json_text(rows), nl=False)

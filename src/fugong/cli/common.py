@@ -98,14 +98,16 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def parse_day(text: str | None, *, what: str = "--date") -> date:
-    """A business date option: a date in any accepted form, today, yesterday."""
+    """A day option: a date in any accepted form, today, yesterday (the office's days)."""
+    from .. import clock
+
     if text is None:
-        return date.today()
-    word = text.strip().lower()
-    if word in ("today", "今天", "今日"):
-        return date.today()
-    if word in ("yesterday", "昨天", "昨日"):
-        return date.today() - timedelta(days=1)
+        return clock.today()
+    word = text.strip().casefold()
+    if word in clock.TODAY_WORDS:
+        return clock.today()
+    if word in clock.YESTERDAY_WORDS:
+        return clock.today() - timedelta(days=1)
     from ..values import parse_date
 
     try:
@@ -118,17 +120,14 @@ def parse_known_at(text: str | None) -> datetime | None:
     """--known-at as a naive UTC moment (how the ledger stores recorded_at)."""
     if text is None:
         return None
-    from datetime import UTC
-
     from ..values import parse_moment
 
     try:
-        moment = parse_moment(text)
+        return parse_moment(text)
     except FugongError as exc:
         raise FugongError(
             f"--known-at: {text}: {exc.zh}", f"--known-at: {text}: {exc.en}"
         ) from None
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def parse_id(text: str, *, what: str) -> int:

@@ -138,7 +138,7 @@ def export(
     from .. import render
     from ..asof import View
     from ..errors import FugongError
-    from ..ingest import COLUMNS
+    from ..layouts import COLUMNS
     from ..listing import ROWS
     from .common import read
 

@@ -34,7 +34,7 @@ COMPUTED = {"problems": ["overdue"], "labour": ["gap"]}
 
 
 def columns_of(ledger: str) -> list[str]:
-    from ..ingest import COLUMNS
+    from ..layouts import COLUMNS
 
     return ["id", *COLUMNS[ledger], *COMPUTED.get(ledger, [])]
 
