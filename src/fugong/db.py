@@ -137,6 +137,11 @@ class Ledger:
     def sqlite(self) -> bool:
         return is_sqlite(self.url)
 
+    @property
+    def file(self) -> str | None:
+        """The SQLite file (None on a server): outputs must never be written over it."""
+        return self.url[len("sqlite:///") :] if self.sqlite else None
+
     @contextmanager
     def session(self, *, reading: bool = False, bulk: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
