@@ -236,6 +236,17 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
 
 
 @pytest.fixture
+def other_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A second ledger of the test's backend (to compare two ways of doing one thing)."""
+    if backend == "sqlite":
+        path = tmp_path / "other.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield str(path)
+        return
+    yield from _pg_database(request, blank=False)
+
+
+@pytest.fixture
 def blank_db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A ledger location with nothing in it yet (no file / an empty database)."""
     if backend == "sqlite":

@@ -106,8 +106,11 @@ def base_ledger(cli) -> None:
 # --------------------------------------------------------------------------- check
 
 
-def test_check_finds_every_planted_problem(cli):
-    future = (date.today() + timedelta(days=30)).isoformat()
+def test_check_finds_every_planted_problem(cli, monkeypatch):
+    from fugong import clock
+
+    real_today = clock.today()
+    future = (real_today + timedelta(days=30)).isoformat()
     run(cli, f"enterprise add 错码公司 --district 沙湾 --uscc {wrong_check(U2)} --date 2020-02-01")
     run(cli, "enterprise add 乐山某某（集团）有限公司 --district 沙湾 --date 2020-02-01")
     run(cli, "enterprise add 乐山某某(集团)有限责任公司 --district 沙湾 --date 2020-02-01")
@@ -117,7 +120,11 @@ def test_check_finds_every_planted_problem(cli):
     run(cli, "problem add 逾期公司 --category 物流 --text 运不进", *DUE)
     run(cli, "enterprise add 无计划公司 --district 沙湾 --above-scale --date 2020-02-01")
     run(cli, "enterprise add 未来公司 --district 沙湾 --date 2020-02-01")
-    run(cli, f"plan add 未来公司 --status planned --date {future}")
+    # a business date after today is refused (SPEC), so the entry is planted by a
+    # machine whose clock ran ahead; `check` on a correct clock finds it
+    with monkeypatch.context() as ahead:
+        ahead.setattr(clock, "today", lambda: real_today + timedelta(days=60))
+        run(cli, f"plan add 未来公司 --status planned --date {future}")
 
     result = cli("check", "--format", "json")
     assert result.exit_code == 1, result.stderr

@@ -328,7 +328,7 @@ def test_rename_applies_from_its_date(cli, ledger):
         cli("enterprise", "edit", A, "--name", "乐山甲重工有限公司", "--date", "2020-02-10")
     )
     eid = enterprise(ledger, "乐山甲重工有限公司").id
-    assert result.stdout == f"#{eid} 已修改: name=乐山甲重工有限公司\n"
+    assert result.stdout == f"#{eid} 已修改: 企业名称=乐山甲重工有限公司\n"
     events = ledger.all(EnterpriseEvent)
     assert [(e.business_date, e.action, e.name) for e in events] == [
         (D("2020-02-01"), "register", A),
@@ -550,7 +550,7 @@ def test_plan_lifecycle_and_its_state_as_of_dates(cli, ledger):
             "alice",
         )
     )
-    assert result.stdout == f"{A}: status=计划复产\n"
+    assert result.stdout == f"{A}: 状态=计划复产，计划复产日期=2020-02-10\n"
     result = ok(
         cli("plan", "inspect", A, "--failed", "--note", "消毒台账不全", "--date", "2020-02-11")
     )
@@ -559,7 +559,7 @@ def test_plan_lifecycle_and_its_state_as_of_dates(cli, ledger):
     result = ok(
         cli("plan", "set", A, "--status", "resumed", "--returned", "50", "--date", "2020-02-13")
     )
-    assert result.stdout == f"{A}: status=已复产, returned=50\n"
+    assert result.stdout == f"{A}: 状态=已复产，到岗人数=50\n"
 
     plan = one(ledger.all(Plan))
     assert plan.enterprise_id == enterprise(ledger, A).id
@@ -645,7 +645,7 @@ def test_plan_add_twice_is_refused_and_set_without_change_writes_no_event(cli, l
 def test_plan_set_creates_a_plan_and_accepts_chinese_status_words(cli, ledger):
     register(cli, A)
     result = ok(cli("plan", "set", A, "--status", "已复产", "--date", "2020-02-05"))
-    assert result.stdout == f"{A}: status=已复产\n"
+    assert result.stdout == f"{A}: 状态=已复产\n"
     assert one(ledger.all(PlanEvent)).status == "resumed"
 
 
@@ -680,12 +680,11 @@ def test_status_word_outside_the_vocabulary_is_refused(cli, ledger):
 
 def test_excluded_needs_a_reason(cli, ledger):
     register(cli, A)
-    refused(cli, ledger, "plan", "add", A, "--status", "excluded", says=["--reason"])
+    reason = ["--status: excluded: ", "剔除须说明原因"]
+    refused(cli, ledger, "plan", "add", A, "--status", "excluded", says=reason)
     ok(cli("plan", "add", A, "--status", "planned", "--date", "2020-02-02"))
-    refused(cli, ledger, "plan", "set", A, "--status", "excluded", says=["--reason"])
-    refused(
-        cli, ledger, "plan", "set", A, "--status", "excluded", "--reason", "  ", says=["--reason"]
-    )
+    refused(cli, ledger, "plan", "set", A, "--status", "excluded", says=reason)
+    refused(cli, ledger, "plan", "set", A, "--status", "excluded", "--reason", "  ", says=reason)
     ok(cli("plan", "set", A, "--status", "剔除", "--reason", "退规", "--date", "2020-02-05"))
     excluded = one(rows(cli, "plan"))
     assert (excluded["status"], excluded["reason"]) == ("excluded", "退规")

@@ -15,16 +15,18 @@ from datetime import date
 from sqlalchemy import func, select
 
 from fugong.db import open_ledger
-from fugong.ledger import (
-    add_labour,
-    fill_labour,
-    find_enterprise,
-    get_labour,
-    new_batch,
-    register_enterprise,
-    set_plan,
-)
 from fugong.models import Labour, LabourEvent, PlanEvent, Problem, ProblemEvent
+from fugong.registry import find_enterprise
+from fugong.rules import LabourChange, PlanChange, ProblemChange
+from fugong.unit import write
+from fugong.writer import (
+    add_labour,
+    add_problem,
+    change_plan,
+    fill_labour,
+    get_labour,
+    register_enterprise,
+)
 
 WORKERS = 4
 CHANGES = 250
@@ -32,64 +34,50 @@ STATUSES = ("planned", "approved", "resumed", "suspended")
 DAY = date(2020, 2, 14)
 
 
+def _write(ledger, work, source="test"):
+    result, _batch = write(ledger, work, kind="command", source=source, by="test")
+    return result
+
+
 def _setup(db: str) -> int:
     ledger = open_ledger(db)
 
-    def work(session):
-        batch = new_batch(session=session, kind="command", source="setup", by="test")
+    def work(unit):
         for n in range(WORKERS):
-            register_enterprise(
-                session=session, batch=batch, on=DAY, name=f"并发企业{n}", district="511111"
-            )
-        shared = register_enterprise(
-            session=session, batch=batch, on=DAY, name="共享企业", district="511111"
-        )
+            register_enterprise(unit, on=DAY, name=f"并发企业{n}", district="511111")
+        shared = register_enterprise(unit, on=DAY, name="共享企业", district="511111")
         return add_labour(
-            session=session,
-            batch=batch,
-            on=DAY,
+            unit,
             enterprise=shared,
             job_type="general",
-            needed=10_000,
+            change=LabourChange(on=DAY, needed=10_000),
         ).id
 
-    return ledger.write(work)
+    return _write(ledger, work, "setup")
 
 
 def _worker(db: str, n: int, labour_id: int, errors) -> None:
-    from fugong.ledger import add_problem
-
     try:
         ledger = open_ledger(db)
         for i in range(CHANGES):
 
-            def work(session, i=i):
-                batch = new_batch(session=session, kind="command", source=f"w{n}", by=f"w{n}")
+            def work(unit, i=i):
+                session = unit.session
                 if i % 3 == 0:
                     ent = find_enterprise(session=session, ref=f"并发企业{n}")
-                    diff = set_plan(
-                        session=session,
-                        batch=batch,
-                        on=DAY,
-                        enterprise=ent,
-                        status=STATUSES[(i // 3) % len(STATUSES)],
+                    status = STATUSES[(i // 3) % len(STATUSES)]
+                    diff = change_plan(
+                        unit, enterprise=ent, change=PlanChange(on=DAY, status=status), action="set"
                     )
                     assert diff, "every status change must be recorded"
                 elif i % 3 == 1:
                     ent = find_enterprise(session=session, ref="共享企业")
-                    add_problem(
-                        session=session,
-                        batch=batch,
-                        on=DAY,
-                        enterprise=ent,
-                        category="other",
-                        description=f"w{n} #{i}",
-                    )
+                    change = ProblemChange(on=DAY, category="other", description=f"w{n} #{i}")
+                    add_problem(unit, enterprise=ent, change=change)
                 else:
-                    labour = get_labour(session=session, labour_id=labour_id)
-                    fill_labour(session=session, batch=batch, on=DAY, labour=labour, count=1)
+                    fill_labour(unit, labour=get_labour(unit, labour_id), count=1, on=DAY)
 
-            ledger.write(work)
+            _write(ledger, work, f"w{n}")
     except Exception as exc:  # reported to the parent, which fails the test
         errors.put(f"worker {n}: {type(exc).__name__}: {exc}")
 
@@ -135,14 +123,18 @@ def test_four_writers_lose_nothing(db_url):
 
 def _import(db: str, sheet: str, out) -> None:
     from fugong.importer import import_sheet
+    from fugong.ingest import open_sheet
+    from fugong.registry import county_resolver
 
     try:
         ledger = open_ledger(db)
-        summary = ledger.write(
-            lambda session: import_sheet(
-                session=session, ledger="plans", source=sheet, by="t", default_date=DAY
-            )
-        )
+
+        def work(unit):
+            resolve = county_resolver(unit.session)
+            with open_sheet(sheet, "plans", resolve_district=resolve) as opened:
+                return import_sheet(unit=unit, sheet=opened, default_date=DAY)
+
+        summary, _batch = write(ledger, work, kind="import", source=sheet, by="t", bulk=True)
         out.put(("ok", summary.rows))
     except Exception as exc:
         out.put(("error", f"{type(exc).__name__}: {exc}"))

@@ -60,12 +60,19 @@ def test_killed_import_leaves_all_or_nothing(tmp_path):
         "--date",
         "2020-02-14",
     ]
+    # how long a whole import takes here, so that the kills land inside it on a
+    # fast machine and on a busy one alike
+    scratch = {**env, "FUGONG_DB": str(tmp_path / "scratch.db")}
+    subprocess.run([sys.executable, "-m", "fugong", "init"], env=scratch, check=True)
+    start = time.perf_counter()
+    subprocess.run(command, env=scratch, check=True, capture_output=True)
+    whole = time.perf_counter() - start
     killed = 0
     for _ in range(rounds):
         proc = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.2, 2.5))
+        time.sleep(rng.uniform(0.3, 0.9) * whole)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1

@@ -1,9 +1,8 @@
-"""Keeping the ledger trustworthy: the data check, undo of a batch, backup.
+"""Keeping the ledger trustworthy: the data check and backup.
 
 `findings` returns what a careful officer would want to look at before signing
-a report; `undo_batch` takes a batch back by recording that it was taken back
-(history is never deleted); `backup` copies a SQLite ledger consistently while
-others may be writing.
+a report; `backup` copies a SQLite ledger consistently while others may be
+writing.  (Undo is undo.py.)
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ from sqlmodel import Session
 
 from .asof import View, enterprises
 from .errors import FugongError
-from .ledger import new_batch, refresh_enterprises, stamp_commit
 from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
-from .models import EVENT_MODELS, Batch, Enterprise, Labour, LabourEvent, Plan, Problem
+from .models import EVENT_MODELS, Batch, Enterprise, Labour, Plan, Problem
 from .values import name_key, normalize_uscc
 
 STALE_DAYS = 14
@@ -170,114 +168,6 @@ def _cache_findings(session: Session) -> list[Finding]:
         for eid, cached, name, district, uscc, cached_district, cached_uscc in rows
         if name is not None and (name, district, uscc) != (cached, cached_district, cached_uscc)
     ]
-
-
-# --------------------------------------------------------------------------- undo
-
-
-def undo_batch(*, session: Session, batch_id: int, by: str, source: str) -> Batch:
-    """Take a batch back: record an undo batch and mark the batch as undone by it."""
-    target = session.get(Batch, batch_id)
-    if target is None:
-        raise FugongError(f"未知批次 {batch_id}", f"unknown batch {batch_id}")
-    if target.kind == "undo":
-        raise FugongError(f"批次 {batch_id} 本身是撤销操作", f"batch {batch_id} is itself an undo")
-    if target.undone_at is not None:
-        raise FugongError(
-            f"批次 {batch_id} 已由批次 {target.undone_by} 撤销",
-            f"batch {batch_id} was already undone by batch {target.undone_by}",
-        )
-    touched, dependants = _dependants(session, target)
-    if dependants:
-        listing = ", ".join(str(b) for b in sorted(dependants))
-        raise FugongError(
-            f"批次 {batch_id} 新建的记录后来又被批次 {listing} 修改; 请先撤销那些批次",
-            f"records created by batch {batch_id} were changed later by batch(es) {listing}; "
-            "undo those first",
-        )
-    undo = new_batch(session=session, kind="undo", source=source, by=by, note=f"undo {batch_id}")
-    target.undone_at = undo.recorded_at
-    target.undone_by = undo.id
-    session.add(target)
-    session.flush()
-    refresh_enterprises(session=session, ids=sorted(touched))
-    stamp_commit(session=session, batch=undo)
-    target.undone_at = undo.recorded_at  # taken back as of the moment the undo commits
-    session.add(target)
-    session.flush()
-    return undo
-
-
-def _dependants(session: Session, target: Batch) -> tuple[set[int], set[int]]:
-    """Enterprises the batch touched, and the other live batches that wrote on records
-    it created (they would be left pointing at nothing)."""
-    touched: set[int] = set()
-    dependants: set[int] = set()
-    for kind, (model, owner) in EVENT_MODELS.items():
-        rid = getattr(model, owner)
-        mine = set(session.execute(select(rid).where(model.batch_id == target.id)).scalars())
-        if not mine:
-            continue
-        if kind == "enterprise":
-            touched |= mine
-        else:
-            identity = OWNERS[kind]
-            touched |= set(
-                session.execute(
-                    select(identity.enterprise_id).where(identity.id.in_(mine))
-                ).scalars()
-            )
-        first = (
-            select(rid, func.min(model.batch_id))
-            .join(Batch, Batch.id == model.batch_id)
-            .where(rid.in_(mine), Batch.undone_at.is_(None))
-            .group_by(rid)
-        )
-        created = {r for r, b in session.execute(first) if b == target.id}
-        if created:
-            later = session.execute(
-                select(model.batch_id)
-                .join(Batch, Batch.id == model.batch_id)
-                .where(rid.in_(created), model.batch_id != target.id, Batch.undone_at.is_(None))
-            ).scalars()
-            dependants |= set(later)
-        if kind == "enterprise" and created:
-            for other_kind, identity in OWNERS.items():
-                other_model, other_owner = EVENT_MODELS[other_kind]
-                later = session.execute(
-                    select(other_model.batch_id)
-                    .join(identity, identity.id == getattr(other_model, other_owner))
-                    .join(Batch, Batch.id == other_model.batch_id)
-                    .where(
-                        identity.enterprise_id.in_(created),
-                        other_model.batch_id != target.id,
-                        Batch.undone_at.is_(None),
-                    )
-                ).scalars()
-                dependants |= set(later)
-    # `filled` is stored as a running total: a later fill already counts this
-    # batch's, so taking this one back alone would change nothing.
-    filled_here = set(
-        session.execute(
-            select(LabourEvent.labour_id).where(
-                LabourEvent.batch_id == target.id, LabourEvent.filled.is_not(None)
-            )
-        ).scalars()
-    )
-    if filled_here:
-        dependants |= set(
-            session.execute(
-                select(LabourEvent.batch_id)
-                .join(Batch, Batch.id == LabourEvent.batch_id)
-                .where(
-                    LabourEvent.labour_id.in_(filled_here),
-                    LabourEvent.filled.is_not(None),
-                    LabourEvent.batch_id > target.id,
-                    Batch.undone_at.is_(None),
-                )
-            ).scalars()
-        )
-    return touched, dependants
 
 
 # --------------------------------------------------------------------------- backup

@@ -9,6 +9,7 @@ current schema (Alembic migrations in `fugong.migrations`).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +27,7 @@ from .errors import FugongError
 
 # The newest migration; a ledger at this revision is opened without loading
 # Alembic at all.  tests/test_db.py checks it against the migration scripts.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 BUSY_TIMEOUT_MS = 30_000
 BUSY_RETRIES = 5
@@ -58,6 +59,14 @@ def describe(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):\S*@")
+
+
+def mask_secrets(text: str) -> str:
+    """Any `scheme://user:password@` in the text with the password as ***."""
+    return _PASSWORD.sub(r"\1:***@", text)
 
 
 def is_sqlite(url: str) -> bool:
@@ -168,7 +177,7 @@ class Ledger:
                 with self.session(bulk=bulk) as session:
                     return work(session)
             except OperationalError as exc:
-                if not _is_busy(exc) or attempt == BUSY_RETRIES - 1:
+                if not is_busy(exc) or attempt == BUSY_RETRIES - 1:
                     raise
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
@@ -178,7 +187,7 @@ class Ledger:
             return work(session)
 
 
-def _is_busy(exc: OperationalError) -> bool:
+def is_busy(exc: OperationalError) -> bool:
     message = str(exc.orig).lower()
     return any(
         word in message
@@ -215,17 +224,9 @@ def schema_revision(ledger: Ledger) -> str | None:
 
 
 # Imports assign the ids of new records themselves so they can write in bulk.
-# That is safe because an import holds the ledger's write lock: SQLite's
-# BEGIN IMMEDIATE, and on PostgreSQL a table lock taken here, which makes a
-# second import (or a command creating records) wait until this one commits.
+# That is safe because an import, like every writer, holds the ledger's writer
+# turn (unit.take_writer_turn): nobody else creates records meanwhile.
 ID_TABLES = ("enterprise", "plan", "problem", "labour")
-
-
-def lock_for_import(session) -> None:
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        tables = ", ".join(f'"{t}"' for t in ID_TABLES)
-        conn.exec_driver_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
 
 
 def next_ids(session) -> dict[str, int]:

@@ -3,53 +3,62 @@
 A plans or enterprises sheet imported into a ledger that does not know its
 enterprises yet: each row creates an enterprise (and its plan), and there is no
 history to diff against.  Such rows are staged in a temporary table with one
-executemany and become enterprises, plans and their events through a few
-INSERT … SELECT statements — no Python object per record or event.
+executemany and become enterprises, their events and plans through a few
+INSERT … SELECT statements; the plan events are what rules.plan_changes
+decides for each row on an empty history, written with one executemany.
 
-Everything else goes the general way (importer.Importer): a row naming an
-enterprise the ledger knows, every row after the first that names the same
-enterprise in the block, and a row the general rules would refuse (so that it
-is refused with the general message).  The SQL below states, for an empty
-history, exactly what Importer._plan_changes records;
+Only rows the rules allow go this way.  Everything else goes the general way
+(importer.Importer), which refuses or records it: a row naming an enterprise
+the ledger knows, every row after the first that names the same enterprise in
+the block, a row whose name is held by another enterprise, and a row whose
+plan the rules refuse (so that it is refused with the rule's own words).
 tests/test_import_cli.py checks the two ways against each other for every
-combination of the plan columns.
+combination of the plan columns, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import rules
 from .db import executemany
 from .ingest import RowBlock
 from .layouts import COLUMNS
 from .models import EVENT_FIELDS
+from .rules import PlanChange, Refusal
+from .timeline import Timeline
 from .vocab import ENTERPRISE_COLUMNS
+
+if TYPE_CHECKING:
+    from .importer import Importer
+    from .unit import UnitOfWork
 
 STAGE = "fugong_import_stage"
 PLAN_COLUMNS = tuple(c for c in COLUMNS["plans"] if c not in ENTERPRISE_COLUMNS)
-# the columns whose value gives an enterprise a plan (Importer._plan decides by it too)
+# the columns whose value gives an enterprise a plan
 MAKES_PLAN = ("status", "planned_on", "inspection", "resumed_on", "returned")
 _TYPES = {
     "above_scale": "BOOLEAN",
     "key_enterprise": "BOOLEAN",
     "employees": "INTEGER",
-    "returned": "INTEGER",
-    "planned_on": "DATE",
-    "inspected_on": "DATE",
-    "resumed_on": "DATE",
 }
-STAGED = ("name_key", *ENTERPRISE_COLUMNS, *PLAN_COLUMNS)
+STAGED = ("name_key", *ENTERPRISE_COLUMNS)
+_EMPTY = Timeline()
 
 
-def fresh_rows(block: RowBlock, good: list[int], ledger: str, known, prefetched: bool) -> list[int]:
+def makes_plan(values: dict[str, Any]) -> bool:
+    """Whether a plans row says anything of a plan (else: enterprise attributes only)."""
+    return any(values.get(k) is not None for k in MAKES_PLAN)
+
+
+def fresh_rows(block: RowBlock, good: list[int], layout: str, importer: Importer, prefetched: bool):
     """The rows of `good` that create their enterprise (and plan) and take the
-    set-based way; `known(uscc, key, district)` says whether the ledger (as
-    prefetched) has an enterprise a row names, `prefetched` whether it has any.
+    set-based way, as (row index, plan decision or None).
 
     A row counts only if no earlier row of the block names its USCC or its name
-    and district, whichever way that row goes.
+    and district, whichever way that row goes, the ledger (as prefetched) knows
+    neither, and the rules allow its plan.
     """
     n = len(block)
     none = [None] * n
@@ -57,48 +66,57 @@ def fresh_rows(block: RowBlock, good: list[int], ledger: str, known, prefetched:
     names = block.columns.get("name", none)
     districts = block.columns.get("district", none)
     keys = block.name_keys
-    plans = ledger == "plans"
-    status = block.columns.get("status", none)
-    returned = block.columns.get("returned", none)
-    resumed = block.columns.get("resumed_on", none)
-    reason = block.columns.get("reason", none)
     if not prefetched and _all_fresh(block, good, usccs, names, districts):
-        fresh = good
-        if plans:  # rows the general way refuses go that way, to be refused there
-            refused = set()
-            for k in good:
-                if returned[k] is not None and status[k] != "resumed" and resumed[k] is None:
-                    refused.add(k)
-                if status[k] == "excluded" and reason[k] is None:
-                    refused.add(k)
-            if refused:
-                fresh = [k for k in good if k not in refused]
-        return fresh
-    seen_usccs: set[str] = set()
-    seen_names: set[tuple[str | None, str | None]] = set()
-    fresh = []
-    for k in good:
-        uscc, key, district = usccs[k], keys[k], districts[k]
-        new = (
-            names[k] is not None
-            and district is not None
-            and uscc not in seen_usccs
-            and (key, district) not in seen_names
-            and not known(uscc, key, district)
-        )
-        if uscc is not None:
-            seen_usccs.add(uscc)
-        seen_names.add((key, district))
-        if not new:
+        candidates = good
+    else:
+        seen_usccs: set[str] = set()
+        seen_names: set[tuple[str | None, str | None]] = set()
+        candidates = []
+        for k in good:
+            uscc, key, district = usccs[k], keys[k], districts[k]
+            new = (
+                names[k] is not None
+                and district is not None
+                and uscc not in seen_usccs
+                and (key, district) not in seen_names
+                and not importer.known(uscc, key, district)
+            )
+            if uscc is not None:
+                seen_usccs.add(uscc)
+            seen_names.add((key, district))
+            if new:
+                candidates.append(k)
+    if layout != "plans":
+        return [(k, None) for k in candidates]
+    return list(_plan_decisions(block, candidates, importer))
+
+
+def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
+    """(row, its plan's decision) for the rows whose plan the rules allow."""
+    n = len(block)
+    column = {c: block.columns.get(c, [None] * n) for c in PLAN_COLUMNS}
+    on, today = importer.default_date, importer.today
+    makes = [column[c] for c in MAKES_PLAN]
+    for k in rows:
+        if all(values[k] is None for values in makes):
+            yield k, None
             continue
-        if plans:
-            # rows the general way refuses go that way, to be refused there
-            if returned[k] is not None and status[k] != "resumed" and resumed[k] is None:
-                continue
-            if status[k] == "excluded" and reason[k] is None:
-                continue
-        fresh.append(k)
-    return fresh
+        change = PlanChange(
+            on=on,
+            status=column["status"][k],
+            planned_on=column["planned_on"][k],
+            returned=column["returned"][k],
+            reason=column["reason"][k],
+            note=column["note"][k],
+            inspection=column["inspection"][k],
+            inspected_on=column["inspected_on"][k],
+            resumed_on=column["resumed_on"][k],
+        )
+        try:
+            decision = rules.plan_changes(_EMPTY, change, today=today, restating=True)
+        except Refusal:
+            continue  # the general way refuses it, in the rule's words
+        yield k, decision if decision else None
 
 
 def _all_fresh(block: RowBlock, good: list[int], usccs, names, districts) -> bool:
@@ -117,12 +135,13 @@ def _all_fresh(block: RowBlock, good: list[int], usccs, names, districts) -> boo
 class FreshWriter:
     """Stages fresh rows and writes them as records and events, block by block."""
 
-    def __init__(self, conn, *, batch_id: int, default_date: date, ledger: str):
-        self.conn = conn
-        self.batch_id = batch_id
-        self.default_date = default_date
-        self.plans = ledger == "plans"
-        self.mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    def __init__(self, unit: UnitOfWork, *, importer: Importer):
+        self.unit = unit
+        self.importer = importer
+        self.conn = unit.session.connection()
+        self.batch_id = unit.batch_id
+        self.default_date = importer.default_date
+        self.mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
         self.created = False
 
     def _create(self) -> None:
@@ -144,34 +163,39 @@ class FreshWriter:
             return "k SERIAL PRIMARY KEY"
         return "k INTEGER PRIMARY KEY"
 
-    def write(self, block: RowBlock, rows: list[int], next_id: dict[str, int]) -> dict[str, int]:
-        """Write the rows (indexes into the block); ids come from next_id, which
-        is advanced.  Returns how many enterprises and plans were created."""
+    def write(self, block: RowBlock, rows: list[tuple[int, Any]]) -> dict[str, int]:
+        """Write the rows (block indexes with their plan decisions); ids come from the
+        importer's next_id, which is advanced.  Returns how many enterprises and
+        plans were created."""
         if not rows:
             return {}
         if not self.created:
             self._create()
-        pick = itemgetter(*rows) if len(rows) > 1 else (lambda seq: (seq[rows[0]],))
-        n = len(rows)
+        next_id = self.importer.next_id
+        indexes = [k for k, _decision in rows]
+        pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda seq: (seq[indexes[0]],))
+        n = len(indexes)
         first = next_id["enterprise"]
         enterprise_ids = range(first, first + n)
         next_id["enterprise"] += n
         plan_ids: list[Any] = [None] * n
-        if self.plans:
-            makes = [pick(block.columns[c]) for c in MAKES_PLAN if c in block.columns]
-            nothing = (None,) * len(makes)
-            with_plan = [
-                i for i, values in enumerate(zip(*makes, strict=True)) if values != nothing
-            ]
-            start = next_id["plan"]
-            for offset, i in enumerate(with_plan):
-                plan_ids[i] = start + offset
-            next_id["plan"] += len(with_plan)
+        plan_events: list[tuple] = []
+        fields = EVENT_FIELDS["plan"]
+        lines = pick(block.lines)
+        for i, (_k, decision) in enumerate(rows):
+            if decision is None:
+                continue
+            plan_ids[i] = pid = next_id["plan"]
+            next_id["plan"] += 1
+            for on, values in decision.changes:
+                plan_events.append(
+                    (self.batch_id, pid, on, lines[i], "import", *map(values.get, fields))
+                )
         # Only the sheet's own columns are bound (the others stay NULL), and k,
         # the row's order, is the rowid SQLite (or the sequence) gives it.
         present = [c for c in STAGED[1:] if c in block.columns]
         staged = [
-            pick(block.lines),
+            lines,
             enterprise_ids,
             plan_ids,
             pick(block.name_keys),
@@ -185,7 +209,16 @@ class FreshWriter:
             zip(*staged, strict=True),
         )
         self._insert_records()
+        if plan_events:
+            columns = ", ".join(["batch_id", "plan_id", "business_date", "line", "action", *fields])
+            executemany(
+                self.conn,
+                f"INSERT INTO plan_event ({columns}) VALUES "
+                f"({', '.join([self.mark] * (5 + len(fields)))})",
+                plan_events,
+            )
         self._run(f"DELETE FROM {STAGE}")
+        self.unit.counted(n + len(plan_events))
         created = {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
         return {kind: count for kind, count in created.items() if count}
 
@@ -203,6 +236,8 @@ class FreshWriter:
             f"INSERT INTO enterprise (id, name, name_key, district, uscc) "
             f"SELECT enterprise_id, name, name_key, district, uscc FROM {STAGE} ORDER BY k"
         )
+        # a new enterprise records the row's attributes as given (rules.new_enterprise
+        # with no other enterprise holding its USCC or name: such rows go the general way)
         self._run(
             f"INSERT INTO enterprise_event (batch_id, enterprise_id, business_date, line, "
             f"action, {listed}) SELECT ?, enterprise_id, ?, line, 'import', {listed} "
@@ -210,42 +245,9 @@ class FreshWriter:
             self.batch_id,
             self.default_date,
         )
-        if not self.plans:
-            return
         self._run(
             f'INSERT INTO "plan" (id, enterprise_id) SELECT plan_id, enterprise_id '
             f"FROM {STAGE} WHERE plan_id IS NOT NULL ORDER BY k"
-        )
-        into = "INSERT INTO plan_event (batch_id, plan_id, business_date, line, action"
-        # 1. the inspection, on its own date; a pass approves a plan the row gives
-        #    no status (an empty history's status is None, which is approvable)
-        self._run(
-            f"{into}, inspection, status) SELECT ?, plan_id, COALESCE(inspected_on, ?), "
-            "line, 'import', inspection, "
-            "CASE WHEN inspection = 'passed' AND status IS NULL THEN 'approved' END "
-            f"FROM {STAGE} WHERE plan_id IS NOT NULL AND inspection IS NOT NULL ORDER BY k",
-            self.batch_id,
-            self.default_date,
-        )
-        # 2. the resumption, on its own date, with the head count back at work
-        self._run(
-            f"{into}, status, returned) SELECT ?, plan_id, resumed_on, line, 'import', "
-            f"'resumed', returned FROM {STAGE} "
-            "WHERE plan_id IS NOT NULL AND resumed_on IS NOT NULL ORDER BY k",
-            self.batch_id,
-        )
-        # 3. the rest on the import's date; a status of resumed with its own date
-        #    was recorded in 2
-        status = "CASE WHEN NOT (status = 'resumed' AND resumed_on IS NOT NULL) THEN status END"
-        returned = "CASE WHEN status = 'resumed' AND resumed_on IS NULL THEN returned END"
-        self._run(
-            f"{into}, planned_on, reason, note, status, returned) "
-            f"SELECT ?, plan_id, ?, line, 'import', planned_on, reason, note, "
-            f"{status}, {returned} FROM {STAGE} WHERE plan_id IS NOT NULL AND "
-            f"(planned_on IS NOT NULL OR reason IS NOT NULL OR note IS NOT NULL "
-            f"OR ({status}) IS NOT NULL) ORDER BY k",
-            self.batch_id,
-            self.default_date,
         )
 
     def close(self) -> None:

@@ -1,13 +1,13 @@
-"""Apply a validated sheet to the ledger: match, diff, record — one batch, one transaction.
+"""Apply a validated sheet to the ledger: match, decide by the rules, record.
 
-`ingest.py` reads and validates the cells; this module decides what each row
-means for the ledger (SPEC "Matching" and "Dates of what a sheet records"):
-which enterprise and record it is, which of its values differ from what the
-ledger says as of the row's business date, and records only those, each event
+`ingest.py` reads and validates the cells; this module finds which enterprise
+and record each row means (SPEC "Matching"), asks rules.py what the row
+changes as of its dates (the rules a command follows, with a sheet's snapshot
+semantics), and records it through the import's unit of work, each event
 pointing at the file and line.  Rows come in blocks (ingest.RowBlock); rows
-that create their enterprise are written set-based by fresh.py, the others are
-diffed here and their inserts buffered and written with one executemany per
-table a block (the import assigns the new ids itself, under the write lock).
+that create their enterprise go the set-based way of fresh.py, the others are
+decided here and their inserts buffered and written with one executemany per
+table a block (the import assigns the new ids itself, holding the writer turn).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .db import ID_TABLES, bulk_insert, lock_for_import, next_ids, sync_sequences
-from .errors import FugongError, RowError, SheetError
-from .fresh import MAKES_PLAN, FreshWriter, fresh_rows
-from .ingest import RowBlock
+from . import rules
+from .db import ID_TABLES, bulk_insert, next_ids, sync_sequences
+from .errors import RowError, SheetError
+from .fresh import FreshWriter, fresh_rows, makes_plan
+from .ingest import RowBlock, Sheet
 from .layouts import ENTERPRISE_COLUMNS
-from .ledger import APPROVABLE, district_resolver, new_batch, refresh_enterprises, stamp_commit
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
@@ -39,6 +39,9 @@ from .models import (
     Plan,
     Problem,
 )
+from .rules import LabourChange, Owner, PlanChange, ProblemChange, Refusal
+from .timeline import UNSTORED, Timeline, load
+from .unit import UnitOfWork
 from .values import name_key
 
 # rows recorded from which an import refreshes PostgreSQL's planner statistics
@@ -52,13 +55,13 @@ PROBLEM_ROW = ["id", "enterprise_id", "ref", "raised_on", "description_key"]
 LABOUR_ROW = ["id", "enterprise_id", "job_type", "raised_on"]
 # the master-record attributes a sheet row may carry besides its identity
 ENTERPRISE_ATTRS = tuple(c for c in ENTERPRISE_COLUMNS if c not in ("uscc", "name", "district"))
-KIND_LEDGER = {
+KIND_LAYOUT = {
     "enterprise": "enterprises",
     "plan": "plans",
     "problem": "problems",
     "labour": "labour",
 }
-LEDGER_LABELS = {
+LAYOUT_LABELS = {
     "enterprises": "企业",
     "plans": "复产计划",
     "problems": "问题",
@@ -69,27 +72,31 @@ LEDGER_LABELS = {
 class Ref:
     """A record this import touches; `new` if the import creates it.
 
-    `timeline` is what the ledger and this import say of it, loaded with the
-    chunk (None until something asks).
+    `timeline` is what the ledger and this import say of it; `raised` the date
+    a problem or labour demand was raised (its changes may not be dated before).
     """
 
-    __slots__ = ("id", "uscc", "new", "timeline")
+    __slots__ = ("id", "uscc", "new", "timeline", "raised", "name")
 
-    def __init__(self, id: int, uscc: str | None = None, new: bool = False):
+    def __init__(self, id: int, uscc: str | None = None, new: bool = False, raised=None):
         self.id = id
         self.uscc = uscc
         self.new = new
-        self.timeline: _Timeline | None = None
+        self.timeline = Timeline()
+        self.raised: date | None = raised
+        self.name: str | None = None
 
 
 @dataclass
 class ImportSummary:
-    ledger: str
+    layout: str
     file: str
     rows: int = 0
-    created: Counter = field(default_factory=Counter)  # kind -> new records
-    changed: Counter = field(default_factory=Counter)  # kind -> existing records changed
+    created: Counter = field(default_factory=Counter)  # layout -> new records
+    changed: Counter = field(default_factory=Counter)  # layout -> existing records changed
     unchanged: int = 0  # rows that changed nothing
+    superseded: int = 0  # rows restating a value a later same-day entry changed again
+    totals: int = 0  # 合计/小计 rows skipped
     skipped: int = 0  # rows rejected under --skip-invalid
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
@@ -98,7 +105,7 @@ class ImportSummary:
 
     def text(self, lang: str = "zh") -> str:
         def counts(counter: Counter) -> str:
-            names = (lambda k: k) if lang == "en" else LEDGER_LABELS.get
+            names = (lambda k: k) if lang == "en" else LAYOUT_LABELS.get
             return ", ".join(f"{names(k)} {v}" for k, v in sorted(counter.items())) or "0"
 
         created, changed = counts(self.created), counts(self.changed)
@@ -110,6 +117,13 @@ class ImportSummary:
                 f"{head} {self.file}: {self.rows} rows; new: {created}; changed: {changed}; "
                 f"unchanged rows: {self.unchanged}"
             )
+            if self.superseded:
+                text += (
+                    f" (of which {self.superseded} restate a value a later entry of the same "
+                    "date changed; use the recording command to go back to it)"
+                )
+            if self.totals:
+                text += f"; total rows skipped: {self.totals}"
             return text + (f"; rejected rows: {self.skipped}" if self.skipped else "")
         head = "试导入 (未写入)" if self.dry_run else f"已导入 (批次 {self.batch_id})"
         if not self.dry_run and self.batch_id is None:
@@ -118,65 +132,48 @@ class ImportSummary:
             f"{head} {self.file}: {self.rows} 行; 新增: {created}; 变更: {changed}; "
             f"无变化行: {self.unchanged}"
         )
+        if self.superseded:
+            text += (
+                f" (其中 {self.superseded} 行所填的值已被同日更晚的记录改过, 未重复登记; "
+                "如需改回请用登记命令)"
+            )
+        if self.totals:
+            text += f"; 跳过合计行: {self.totals}"
         return text + (f"; 跳过错误行: {self.skipped}" if self.skipped else "")
 
 
-class _Timeline:
-    """What the ledger (plus this import so far) says of one record: events in order."""
-
-    __slots__ = ("events",)
-
-    def __init__(self, events: list[tuple[date, int, dict[str, Any]]]):
-        self.events = events
-
-    def state(self, on: date, *, fallback: bool = False) -> dict[str, Any]:
-        """As of `on`; with `fallback`, a field first set after `on` takes its first
-        value (earliest date, last recorded that day), as asof.latest does."""
-        state: dict[str, Any] = {}
-        later: dict[str, tuple[date, Any]] = {}
-        for when, _seq, values in self.events:
-            if when <= on:
-                state.update(values)
-            elif fallback:
-                for k, v in values.items():
-                    if later.get(k, (when,))[0] == when:
-                        later[k] = (when, v)
-        for k, (_when, v) in later.items():
-            state.setdefault(k, v)
-        return state
-
-    def has_resumption_on(self, on: date) -> bool:
-        return any(w == on and v.get("status") == "resumed" for w, _s, v in self.events)
-
-
 class Importer:
-    """Applies rows of one ledger to the session, buffering inserts."""
+    """Applies rows of one layout through the rules, buffering inserts."""
 
-    def __init__(self, *, session: Session, batch: Batch, ledger: str, default_date: date):
-        self.session = session
-        self.batch = batch
-        self.ledger = ledger
+    def __init__(self, *, unit: UnitOfWork, layout: str, default_date: date):
+        self.unit = unit
+        self.session = unit.session
+        self.batch_id = unit.batch_id
+        self.layout = layout
         self.default_date = default_date
-        self.seq = 0
+        self.today = unit.today
+        self.order = UNSTORED  # recording order of this import's events
         # What the import did, summed over the chunks written so far …
         self.summary_created: Counter = Counter()
         self.changed_records: set[tuple[str, int]] = set()
         self.cache_dirty: set[int] = set()
+        self.events_written = 0
         # … and what the current chunk did, merged when it is written.
         self.chunk_created: Counter = Counter()
         self.chunk_changed: set[tuple[str, int]] = set()
         self.chunk_dirty: set[int] = set()
+        self.row_superseded = False
         # Rows to insert, as tuples in the column order of flush().
         self._new_enterprises: list[tuple] = []
         self._new_identity: dict[str, list[tuple]] = {"plan": [], "problem": [], "labour": []}
         self._events: dict[str, list[tuple]] = {k: [] for k in EVENT_MODELS}
-        # New records get their ids here (the import holds the write lock, see
-        # db.lock_for_import), so events can be buffered and written in bulk.
-        self.next_id = next_ids(session)
+        # New records get their ids here (the import holds the writer turn), so
+        # events can be buffered and written in bulk.
+        self.next_id = next_ids(self.session)
         self.first_id = dict(self.next_id)  # ids from here on are records this import made
         # Only enterprises that were ever renamed or moved can be named by a past name.
         self.renamed = set(
-            session.execute(
+            self.session.execute(
                 select(EnterpriseEvent.enterprise_id)
                 .group_by(EnterpriseEvent.enterprise_id)
                 .having(
@@ -215,8 +212,9 @@ class Importer:
         keys = {key for _name, key, _district in named}
         found: dict[int, Ref] = {}
         for column, values in (("uscc", usccs), ("name_key", keys)):
-            for eid, uscc, key, district in _live_enterprises(self.session, column, values):
+            for eid, uscc, key, district, name in _live_enterprises(self.session, column, values):
                 ref = found.setdefault(eid, Ref(eid, uscc))
+                ref.name = name
                 if uscc:
                     self.by_uscc[uscc] = ref
                 self.by_name.setdefault((key, district), ref)
@@ -225,13 +223,13 @@ class Importer:
         if not ids:
             return
         self._load_timelines("enterprise", found.values())
-        if self.ledger == "plans":
+        if self.layout == "plans":
             for pid, eid in self.session.execute(
                 select(Plan.id, Plan.enterprise_id).where(Plan.enterprise_id.in_(ids))
             ):
                 self.plans[eid] = Ref(pid)
             self._load_timelines("plan", self.plans.values())
-        elif self.ledger == "problems":
+        elif self.layout == "problems":
             query = select(
                 Problem.id,
                 Problem.enterprise_id,
@@ -240,21 +238,21 @@ class Importer:
                 Problem.description_key,
             ).where(
                 Problem.enterprise_id.in_(ids) | (Problem.ref.in_(refs) if refs else False),
-                _live("problem", Problem.id),
+                Problem.live,
             )
             for pid, eid, ref, raised, key in self.session.execute(query):
-                record = Ref(pid)
+                record = Ref(pid, raised=raised)
                 if ref:
                     self.problems_by_ref[ref] = record
                 self.problems_by_key[(eid, raised, key)] = record
             self._load_timelines("problem", self.problems_by_key.values())
-        elif self.ledger == "labour":
-            for lid, eid, job in self.session.execute(
-                select(Labour.id, Labour.enterprise_id, Labour.job_type).where(
-                    Labour.enterprise_id.in_(ids), _live("labour", Labour.id)
+        elif self.layout == "labour":
+            for lid, eid, job, raised in self.session.execute(
+                select(Labour.id, Labour.enterprise_id, Labour.job_type, Labour.raised_on).where(
+                    Labour.enterprise_id.in_(ids), Labour.live
                 )
             ):
-                self.labour[(eid, job)] = Ref(lid)
+                self.labour[(eid, job)] = Ref(lid, raised=raised)
             self._load_timelines("labour", self.labour.values())
 
     def prefetch_block(self, block: RowBlock, good: list[int]) -> None:
@@ -292,6 +290,7 @@ class Importer:
                 event.enterprise_id.in_(self.renamed),
                 event.name.in_(unmatched),
                 Batch.undone_at.is_(None),
+                Enterprise.live,
             )
         ).all()
         if not past:
@@ -321,117 +320,26 @@ class Importer:
         self.labour: dict[tuple[int, str], Ref] = {}
 
     def _load_timelines(self, kind: str, refs: Iterable[Ref]) -> None:
-        by_id: dict[int, Ref] = {}
-        for ref in refs:
-            ref.timeline = _Timeline([])
-            by_id[ref.id] = ref
-        if not by_id:
+        by_id = {ref.id: ref for ref in refs}
+        for rid, timeline in load(self.session, kind, by_id).items():
+            by_id[rid].timeline = timeline
+
+    # ---------------------------------------------------------------- recording
+
+    def _apply(self, kind: str, ref: Ref, decision: rules.Decision, line: int) -> None:
+        """Record a decision of the rules: buffer its events, let later rows see them."""
+        if decision.superseded:
+            self.row_superseded = True
+        if not decision.changes:
             return
-        model, owner = EVENT_MODELS[kind]
-        rid = getattr(model, owner)
         fields = EVENT_FIELDS[kind]
-        query = (
-            select(rid, model.business_date, *(getattr(model, f) for f in fields))
-            .join(Batch, Batch.id == model.batch_id)
-            .where(rid.in_(sorted(by_id)), Batch.undone_at.is_(None))
-            .order_by(rid, model.business_date, model.id)
-        )
-        for row in self.session.execute(query):
-            values = {f: v for f, v in zip(fields, row[2:], strict=True) if v is not None}
-            by_id[row[0]].timeline.events.append((row[1], -1, values))  # type: ignore[union-attr]
-
-    @staticmethod
-    def _timeline(kind: str, ref: Ref) -> _Timeline:
-        if ref.timeline is None:  # a record created in this chunk
-            ref.timeline = _Timeline([])
-        return ref.timeline
-
-    def _record(self, kind: str, ref: Ref, on: date, changes: dict[str, Any], line: int) -> None:
-        """Record the changes (already diffed) as one event of `ref` dated `on`."""
-        if not changes:
-            return
-        self.seq += 1
-        events = self._timeline(kind, ref).events
-        events.append((on, self.seq, changes))
-        if len(events) > 1 and events[-2][0] > on:
-            events.sort(key=lambda e: (e[0], e[1]))
-        self._events[kind].append(
-            (self.batch.id, ref.id, on, line, "import", *map(changes.get, EVENT_FIELDS[kind]))
-        )
+        events = self._events[kind]
+        for on, values in decision.changes:
+            self.order += 1
+            ref.timeline.add(on, self.order, values)
+            events.append((self.batch_id, ref.id, on, line, "import", *map(values.get, fields)))
         if not ref.new:
             self.chunk_changed.add((kind, ref.id))
-
-    def _diff(
-        self, kind: str, ref: Ref, on: date, wanted: dict[str, Any], fallback: bool = False
-    ) -> dict[str, Any]:
-        state = self._timeline(kind, ref).state(on, fallback=fallback)
-        return {k: v for k, v in wanted.items() if v is not None and state.get(k) != v}
-
-    # ---------------------------------------------------------------- enterprises
-
-    def enterprise(self, values: dict[str, Any], line: int, own_date: date | None) -> Ref:
-        uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
-        ref = self.by_uscc.get(uscc) if uscc else None
-        if ref is None and name and district:
-            candidate = self.by_name.get((values["_name_key"], district))
-            if candidate is not None and (not uscc or candidate.uscc is None):
-                ref = candidate
-        if ref is None:
-            if not (name and district):
-                raise _RowProblem(
-                    "uscc",
-                    uscc or "",
-                    "未知的统一社会信用代码; 新企业须有企业名称和区县",
-                    "unknown USCC; a new enterprise needs a name and a district",
-                )
-            ref = Ref(self._new_id("enterprise"), uscc, new=True)
-            on = min(own_date, self.default_date) if own_date else self.default_date
-            changes = {k: values[k] for k in ENTERPRISE_COLUMNS if values.get(k) is not None}
-            self._new_enterprises.append((ref.id, name, values["_name_key"], district, uscc))
-            self.chunk_created["enterprises"] += 1
-            if uscc:
-                self.by_uscc[uscc] = ref
-            self.by_name.setdefault((values["_name_key"], district), ref)
-            self._record("enterprise", ref, on, changes, line)
-            return ref
-        if name is not None:
-            stored = self._timeline("enterprise", ref).state(self.default_date, fallback=True)
-            if name_key(stored.get("name") or "") == values["_name_key"]:
-                name = None  # the same name (matched on its key), spelled another way
-        wanted = {"uscc": uscc, "name": name, "district": district}
-        wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
-        diff = self._diff("enterprise", ref, self.default_date, wanted, fallback=True)
-        if "uscc" in diff:
-            owner = self.by_uscc.get(diff["uscc"])
-            if owner is not None and owner is not ref:
-                raise _RowProblem(
-                    "uscc",
-                    diff["uscc"],
-                    "该代码已属于另一家企业",
-                    "this USCC belongs to another enterprise",
-                )
-            self.by_uscc[diff["uscc"]] = ref
-            ref.uscc = diff["uscc"]
-        if diff:
-            if not ref.new and {"uscc", "name", "district"} & diff.keys():
-                self.chunk_dirty.add(ref.id)
-            self._record("enterprise", ref, self.default_date, diff, line)
-        return ref
-
-    # ---------------------------------------------------------------- ledgers
-
-    def apply(self, values: dict[str, Any], line: int) -> bool:
-        """Apply one validated row; returns whether it recorded anything."""
-        before = self.seq
-        own = values.get("raised_on") if self.ledger in ("problems", "labour") else None
-        ent = self.enterprise(values, line, own)
-        if self.ledger == "plans":
-            self._plan(ent, values, line)
-        elif self.ledger == "problems":
-            self._problem(ent, values, line)
-        elif self.ledger == "labour":
-            self._labour(ent, values, line)
-        return self.seq != before
 
     def _new_id(self, table: str) -> int:
         self.next_id[table] += 1
@@ -441,103 +349,97 @@ class Importer:
         """A new plan / problem / labour row: its id, its enterprise, then `values`
         in the order of PROBLEM_ROW / LABOUR_ROW."""
         self._new_identity[kind].append((ref.id, ent.id, *values))
-        self.chunk_created[KIND_LEDGER[kind]] += 1
+        self.chunk_created[KIND_LAYOUT[kind]] += 1
+
+    # ---------------------------------------------------------------- enterprises
+
+    def enterprise(self, values: dict[str, Any], line: int, own_date: date | None) -> Ref:
+        uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
+        key = values.get("_name_key")
+        ref = self.by_uscc.get(uscc) if uscc else None
+        if ref is None and name and district:
+            candidate = self.by_name.get((key, district))
+            if candidate is not None and (not uscc or candidate.uscc is None):
+                ref = candidate
+        if ref is None:
+            if not (name and district):
+                raise Refusal(
+                    "uscc",
+                    "未知的统一社会信用代码; 新企业须有企业名称和区县",
+                    "unknown USCC; a new enterprise needs a name and a district",
+                )
+            on = min(own_date, self.default_date) if own_date else self.default_date
+            decision = rules.new_enterprise(
+                {k: values[k] for k in ENTERPRISE_COLUMNS if values.get(k) is not None},
+                on,
+                today=self.today,
+                uscc_owner=None,
+                name_owner=_owner(self.by_name.get((key, district))),
+            )
+            ref = Ref(self._new_id("enterprise"), uscc, new=True)
+            ref.name = name
+            self._new_enterprises.append((ref.id, name, key, district, uscc))
+            self.chunk_created["enterprises"] += 1
+            if uscc:
+                self.by_uscc[uscc] = ref
+            self.by_name.setdefault((key, district), ref)
+            self._apply("enterprise", ref, decision, line)
+            return ref
+        stored = ref.timeline.state(self.default_date, fallback=True)
+        wanted = {"uscc": uscc, "name": name, "district": district}
+        wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
+        target = (key if name is not None else None, district or stored.get("district"))
+        other_name = self.by_name.get(target) if target[0] is not None else None
+        other_uscc = self.by_uscc.get(uscc) if uscc else None
+        decision = rules.enterprise_changes(
+            ref.timeline,
+            wanted,
+            self.default_date,
+            today=self.today,
+            restating=True,
+            same_name=name is not None and name_key(stored.get("name") or "") == key,
+            uscc_owner=_owner(other_uscc) if other_uscc not in (None, ref) else None,
+            name_owner=_owner(other_name) if other_name not in (None, ref) else None,
+        )
+        changed = decision.fields()
+        if "uscc" in changed:
+            self.by_uscc[changed["uscc"]] = ref
+            ref.uscc = changed["uscc"]
+        if not ref.new and {"uscc", "name", "district"} & changed.keys():
+            self.chunk_dirty.add(ref.id)
+        self._apply("enterprise", ref, decision, line)
+        return ref
+
+    # ---------------------------------------------------------------- ledgers
+
+    def apply(self, values: dict[str, Any], line: int) -> bool:
+        """Apply one validated row; returns whether it recorded anything."""
+        before = self.order
+        self.row_superseded = False
+        own = values.get("raised_on") if self.layout in ("problems", "labour") else None
+        ent = self.enterprise(values, line, own)
+        if self.layout == "plans":
+            self._plan(ent, values, line)
+        elif self.layout == "problems":
+            self._problem(ent, values, line)
+        elif self.layout == "labour":
+            self._labour(ent, values, line)
+        return self.order != before
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         ref = self.plans.get(ent.id)
+        if ref is None and not makes_plan(v):
+            return  # a row with enterprise attributes only
+        change = plan_change(v, self.default_date)
+        history = ref.timeline if ref is not None else Timeline()
+        decision = rules.plan_changes(history, change, today=self.today, restating=True)
         if ref is None:
-            if not any(v.get(k) is not None for k in MAKES_PLAN):
-                return  # a row with enterprise attributes only
+            if not decision:
+                return
             ref = Ref(self._new_id("plan"), new=True)
             self.plans[ent.id] = ref
             self._identity("plan", ent, ref)
-            self._first_plan(ref, v, line)
-            return
-        self._plan_changes(ref, v, line)
-
-    def _plan_changes(self, ref: Ref, v: dict[str, Any], line: int) -> None:
-        """Record what the row says of a plan, as far as it differs from its history."""
-        status = v.get("status")
-        if v.get("returned") is not None and status != "resumed" and v.get("resumed_on") is None:
-            raise _RowProblem(
-                "returned",
-                str(v["returned"]),
-                "到岗人数只用于已复产 (或填写复产日期)",
-                "returned goes with resumed (or with a resumed_on date)",
-            )
-        if v.get("inspection") is not None:
-            on = v.get("inspected_on") or self.default_date
-            wanted = {"inspection": v["inspection"]}
-            before = self._timeline("plan", ref).state(on).get("status")
-            if v["inspection"] == "passed" and status is None and before in APPROVABLE:
-                wanted["status"] = "approved"  # as `plan inspect --passed` does
-            self._record("plan", ref, on, self._diff("plan", ref, on, wanted), line)
-        resumed_on = v.get("resumed_on")
-        if resumed_on is not None:
-            timeline = self._timeline("plan", ref)
-            wanted = {"status": "resumed"}
-            if v.get("returned") is not None:  # 到岗人数 of that resumption
-                wanted["returned"] = v["returned"]
-            if not timeline.has_resumption_on(resumed_on):
-                diff = self._diff("plan", ref, resumed_on, wanted)
-                self._record("plan", ref, resumed_on, diff, line)
-            elif "returned" in wanted:
-                self._record(
-                    "plan",
-                    ref,
-                    resumed_on,
-                    self._diff("plan", ref, resumed_on, {"returned": wanted["returned"]}),
-                    line,
-                )
-        wanted = {
-            "planned_on": v.get("planned_on"),
-            "reason": v.get("reason"),
-            "note": v.get("note"),
-        }
-        if status is not None and not (status == "resumed" and resumed_on is not None):
-            wanted["status"] = status
-            if status == "resumed":
-                wanted["returned"] = v.get("returned")
-        on = self.default_date
-        diff = self._diff("plan", ref, on, wanted)
-        if diff.get("status") == "excluded" and not (
-            v.get("reason") or self._timeline("plan", ref).state(on).get("reason")
-        ):
-            raise _RowProblem("status", status, "剔除须填写原因", "excluded needs a reason")
-        self._record("plan", ref, on, diff, line)
-
-    def _first_plan(self, ref: Ref, v: dict[str, Any], line: int) -> None:
-        """The events of a plan this row creates: what _plan records on an empty
-        history (nothing to diff against), without the diffing — most rows of a
-        first import take this way.  tests/test_import_cli.py compares the two."""
-        status, resumed_on, returned = v.get("status"), v.get("resumed_on"), v.get("returned")
-        if returned is not None and status != "resumed" and resumed_on is None:
-            raise _RowProblem(
-                "returned",
-                str(returned),
-                "到岗人数只用于已复产 (或填写复产日期)",
-                "returned goes with resumed (or with a resumed_on date)",
-            )
-        if status == "excluded" and not v.get("reason"):
-            raise _RowProblem("status", status, "剔除须填写原因", "excluded needs a reason")
-        record = self._record
-        inspection = v.get("inspection")
-        if inspection is not None:
-            changes: dict[str, Any] = {"inspection": inspection}
-            if inspection == "passed" and status is None:  # None is APPROVABLE
-                changes["status"] = "approved"
-            record("plan", ref, v.get("inspected_on") or self.default_date, changes, line)
-        if resumed_on is not None:
-            changes = {"status": "resumed"}
-            if returned is not None:
-                changes["returned"] = returned
-            record("plan", ref, resumed_on, changes, line)
-        changes = {k: v[k] for k in ("planned_on", "reason", "note") if v.get(k) is not None}
-        if status is not None and not (status == "resumed" and resumed_on is not None):
-            changes["status"] = status
-            if status == "resumed" and returned is not None:
-                changes["returned"] = returned
-        record("plan", ref, self.default_date, changes, line)
+        self._apply("plan", ref, decision, line)
 
     def _problem(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         raised = v.get("raised_on") or self.default_date
@@ -553,107 +455,68 @@ class Importer:
                     r for k, r in self.problems_by_key.items() if k[0] == ent.id and k[2] == key[2]
                 ]
                 ref = same[0] if len(same) == 1 else None
-        resolved_on = v.get("resolved_on")
-        if resolved_on is not None and resolved_on < raised:
-            raise _RowProblem(
-                "resolved_on",
-                str(resolved_on),
-                "办结日期早于提出日期",
-                "resolved before it was raised",
+        change = ProblemChange(
+            on=self.default_date,
+            category=v.get("category"),
+            description=description,
+            department=v.get("department"),
+            deadline=v.get("deadline"),
+            status=v.get("status"),
+            resolution=v.get("resolution"),
+            resolved_on=v.get("resolved_on"),
+        )
+        if ref is not None:
+            decision = rules.problem_changes(
+                ref.timeline, ref.raised, change, today=self.today, restating=True
             )
-        if ref is None:
-            missing = [c for c in ("category", "description") if not v.get(c)]
-            if missing:
-                raise _RowProblem(
-                    missing[0],
-                    "",
-                    "新问题须有问题类别和问题描述",
-                    "a new problem needs a category and a description",
-                )
-            ref = Ref(self._new_id("problem"), new=True)
-            if v.get("ref"):
-                self.problems_by_ref[v["ref"]] = ref
-            key = key or (ent.id, raised, name_key(description))
-            self.problems_by_key[key] = ref
-            self._identity("problem", ent, ref, v.get("ref"), raised, name_key(description))
-            first = {k: v.get(k) for k in ("category", "description", "department", "deadline")}
-            first["status"] = "open"
-            self._record(
-                "problem", ref, raised, {k: x for k, x in first.items() if x is not None}, line
-            )
-            on = raised
-        else:
-            on = self.default_date
-            wanted = {k: v.get(k) for k in ("category", "description", "department", "deadline")}
-            self._record("problem", ref, on, self._diff("problem", ref, on, wanted), line)
-        status = v.get("status")
-        if status == "resolved" or (status is None and v.get("resolution") and resolved_on):
-            when = resolved_on or max(self.default_date, on)
-            wanted = {"status": "resolved", "resolution": v.get("resolution")}
-            self._record("problem", ref, when, self._diff("problem", ref, when, wanted), line)
-        else:
-            when = max(self.default_date, on)
-            # an open problem may carry the resolution it had before it was reopened
-            wanted = {"status": status, "resolution": v.get("resolution")}
-            diff = self._diff("problem", ref, when, wanted)
-            if diff.get("status") == "open":  # SPEC: reopened only with a reason
-                raise _RowProblem(
-                    "status",
-                    str(status),
-                    "问题已办结, 表格不能重新打开; 请用 fugong problem reopen 编号 --reason 原因",
-                    "the problem is resolved; a sheet cannot reopen it: use "
-                    "fugong problem reopen ID --reason ...",
-                )
-            self._record("problem", ref, when, diff, line)
+            self._apply("problem", ref, decision, line)
+            return
+        decision = rules.new_problem(change, raised, today=self.today)
+        ref = Ref(self._new_id("problem"), new=True, raised=raised)
+        if v.get("ref"):
+            self.problems_by_ref[v["ref"]] = ref
+        key = key or (ent.id, raised, name_key(description or ""))
+        self.problems_by_key[key] = ref
+        self._identity("problem", ent, ref, v.get("ref"), raised, key[2])
+        self._apply("problem", ref, decision, line)
 
     def _labour(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         job = v.get("job_type")
         if job is None:
-            raise _RowProblem("job_type", "", "缺少工种", "the job type is missing")
+            raise Refusal("job_type", "缺少工种", "the job type is missing")
         key = (ent.id, job)
         ref = self.labour.get(key)
-        wanted = {k: v.get(k) for k in ("needed", "filled", "requirements", "note")}
-        if ref is None:
-            if v.get("needed") is None:
-                raise _RowProblem(
-                    "needed",
-                    "",
-                    "新用工需求须有需求人数",
-                    "a new labour demand needs the number needed",
-                )
-            raised = v.get("raised_on") or self.default_date
-            ref = Ref(self._new_id("labour"), new=True)
-            self.labour[key] = ref
-            self._identity("labour", ent, ref, job, raised)
-            wanted["filled"] = wanted["filled"] or 0
-            self._record(
-                "labour", ref, raised, {k: x for k, x in wanted.items() if x is not None}, line
+        change = LabourChange(
+            on=self.default_date,
+            needed=v.get("needed"),
+            filled=v.get("filled"),
+            requirements=v.get("requirements"),
+            note=v.get("note"),
+        )
+        if ref is not None:
+            decision = rules.labour_changes(
+                ref.timeline, ref.raised, change, today=self.today, restating=True
             )
+            self._apply("labour", ref, decision, line)
             return
-        on = self.default_date
-        state = self._timeline("labour", ref).state(on)
-        needed = wanted["needed"] if wanted["needed"] is not None else state.get("needed") or 0
-        filled = wanted["filled"] if wanted["filled"] is not None else state.get("filled") or 0
-        if filled > needed:
-            raise _RowProblem(
-                "filled",
-                str(filled),
-                f"已招人数超过需求人数 {needed}",
-                f"filled exceeds needed ({needed})",
-            )
-        self._record("labour", ref, on, self._diff("labour", ref, on, wanted), line)
+        raised = v.get("raised_on") or self.default_date
+        decision = rules.new_labour(change, raised, today=self.today)
+        ref = Ref(self._new_id("labour"), new=True, raised=raised)
+        self.labour[key] = ref
+        self._identity("labour", ent, ref, job, raised)
+        self._apply("labour", ref, decision, line)
 
     # ---------------------------------------------------------------- writing
 
     def begin_chunk(self, rows: list[dict[str, Any]], *, prefetch: bool = True) -> None:
         """Start applying rows; `prefetch=False` when prefetch_block fetched for them."""
-        self._mark = (dict(self.next_id), self.seq)
+        self._mark = (dict(self.next_id), self.order)
         if prefetch:
             self.prefetch(rows)
 
     def abandon_chunk(self) -> None:
         """Forget everything the chunk did (nothing of it was written yet)."""
-        self.next_id, self.seq = dict(self._mark[0]), self._mark[1]
+        self.next_id, self.order = dict(self._mark[0]), self._mark[1]
         self._new_enterprises.clear()
         for pending in (*self._new_identity.values(), *self._events.values()):
             pending.clear()
@@ -687,19 +550,37 @@ class Importer:
             model, owner = EVENT_MODELS[kind]
             columns = ["batch_id", owner, "business_date", "line", "action", *EVENT_FIELDS[kind]]
             bulk_insert(self.session, model.__tablename__, columns, events)
+            self.events_written += len(events)
             events.clear()
 
     def finish(self) -> None:
         self.flush()
         sync_sequences(self.session)
-        if self.cache_dirty:
-            self.session.flush()
-            refresh_enterprises(session=self.session, ids=sorted(self.cache_dirty))
+        self.unit.counted(self.events_written, cache=self.cache_dirty)
+
+
+def plan_change(v: dict[str, Any], on: date) -> PlanChange:
+    """What a plan sheet row says of its plan."""
+    return PlanChange(
+        on=on,
+        status=v.get("status"),
+        planned_on=v.get("planned_on"),
+        returned=v.get("returned"),
+        reason=v.get("reason"),
+        note=v.get("note"),
+        inspection=v.get("inspection"),
+        inspected_on=v.get("inspected_on"),
+        resumed_on=v.get("resumed_on"),
+    )
+
+
+def _owner(ref: Ref | None) -> Owner | None:
+    return None if ref is None else Owner(ref.id, ref.name or "", ref.uscc)
 
 
 def _live_enterprises(session: Session, column: str, values: set[str]) -> list[tuple]:
-    """(id, uscc, name_key, district) of the enterprises whose `column` is one of
-    `values` and that have an entry not undone.
+    """(id, uscc, name_key, district, name) of the live enterprises whose `column`
+    is one of `values`.
 
     Plain SQL on the DB-API cursor: SQLAlchemy renders an IN list of thousands
     of values one bound parameter at a time (a tenth of a large import's time).
@@ -715,37 +596,14 @@ def _live_enterprises(session: Session, column: str, values: set[str]) -> list[t
         for start in range(0, len(wanted), 5000):  # well under every bound-parameter limit
             part = wanted[start : start + 5000]
             cursor.execute(
-                f"SELECT e.id, e.uscc, e.name_key, e.district FROM enterprise e "  # noqa: S608
-                f"WHERE e.{column} IN ({', '.join([mark] * len(part))}) AND EXISTS ("
-                "SELECT 1 FROM enterprise_event v JOIN batch b ON b.id = v.batch_id "
-                "WHERE v.enterprise_id = e.id AND b.undone_at IS NULL)",
+                f"SELECT e.id, e.uscc, e.name_key, e.district, e.name FROM enterprise e "  # noqa: S608
+                f"WHERE e.{column} IN ({', '.join([mark] * len(part))}) AND e.live",
                 part,
             )
             found.extend(cursor.fetchall())
     finally:
         cursor.close()
     return found
-
-
-def _live(kind: str, identity_id):
-    """The record has an event not undone: one whose every entry was undone is
-    matched by nothing, and a sheet naming it again creates it anew."""
-    model, owner = EVENT_MODELS[kind]
-    return (
-        select(model.id)
-        .join(Batch, Batch.id == model.batch_id)
-        .where(getattr(model, owner) == identity_id, Batch.undone_at.is_(None))
-        .exists()
-    )
-
-
-class _RowProblem(FugongError):
-    """A row that reads well but cannot be applied (names its column)."""
-
-    def __init__(self, column: str, value: str, zh: str, en: str):
-        super().__init__(zh, en)
-        self.column = column
-        self.value = value
 
 
 def _refresh_statistics(session: Session) -> None:
@@ -785,53 +643,56 @@ def _calm_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
+def refusal_error(
+    sheet: Sheet, raw: list[str], line: int, refusal: Refusal, default_date: date, lang: str
+) -> RowError:
+    """A refusal of the rules as a row error: the column as the sheet heads it, the
+    value as the sheet has it (the business date of the import: --date)."""
+    if refusal.column in sheet.columns:
+        return RowError(
+            sheet.file,
+            line,
+            sheet.column_label(refusal.column),
+            sheet.cell_text(raw, refusal.column),
+            refusal.text(lang),
+        )
+    if refusal.column == "date":
+        return RowError(sheet.file, line, "--date", default_date.isoformat(), refusal.text(lang))
+    return RowError(sheet.file, line, refusal.column, "", refusal.text(lang))
+
+
 def import_sheet(
     *,
-    session: Session,
-    ledger: str,
-    source: str,
-    by: str,
+    unit: UnitOfWork,
+    sheet: Sheet,
     default_date: date,
-    encoding: str | None = None,
-    dry_run: bool = False,
     skip_invalid: bool = False,
-    rejects: str | None = None,
+    rejects=None,
     lang: str = "zh",
-    stdin=None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import one sheet as one batch in the session's transaction.
+    """Import one opened sheet in the unit of work's transaction.
 
-    Raises SheetError (listing every bad row) unless `skip_invalid`; with
-    `dry_run` the caller rolls back.  Writes nothing itself on error: the
-    caller's transaction is rolled back by the raised error.
+    Raises SheetError (listing every bad row: what could not be read and what
+    the rules refuse, together) unless `skip_invalid`, which skips them and
+    hands them to `rejects` (a callable taking the cells and the errors).
+    Writes nothing itself on error: the unit's transaction is rolled back by
+    the raised error.
     """
-    from .ingest import open_sheet
-    from .rejects import RejectsWriter
-
-    sheet = open_sheet(
-        source,
-        ledger,
-        encoding=encoding,
-        resolve_district=district_resolver(session),
-        stdin=stdin,
-        lang=lang,
-    )
-    with sheet, _calm_gc():
-        lock_for_import(session)
+    layout = sheet.layout
+    session = unit.session
+    with _calm_gc():
         display = sheet.file
-        batch = new_batch(session=session, kind="import", source=display, by=by, note=ledger)
-        importer = Importer(session=session, batch=batch, ledger=ledger, default_date=default_date)
-        summary = ImportSummary(ledger=ledger, file=display, batch_id=batch.id, dry_run=dry_run)
-        writer = RejectsWriter(rejects, sheet.header) if (skip_invalid and rejects) else None
+        importer = Importer(unit=unit, layout=layout, default_date=default_date)
+        summary = ImportSummary(layout=layout, file=display)
         chunk: list = []
 
-        def reject(row, errors) -> None:
+        def reject(row_raw, errors) -> None:
             summary.errors.extend(errors)
             if skip_invalid:
                 summary.skipped += 1
-                if writer is not None:
-                    writer.add(row.raw if row is not None else errors.raw, errors)
+                if rejects is not None:
+                    rejects(row_raw, errors)
 
         def apply_chunk(prefetched: bool = False) -> None:
             # A row that cannot be applied must leave nothing behind, also under
@@ -841,18 +702,16 @@ def import_sheet(
             while pending:
                 importer.begin_chunk([row.values for row in pending], prefetch=not prefetched)
                 prefetched = False
-                outcome, failed = [], []
+                outcome, failed, superseded = [], [], 0
                 for row in pending:
                     try:
                         outcome.append(importer.apply(row.values, row.line))
-                    except _RowProblem as problem:
-                        label = sheet.column_label(problem.column)
-                        error = RowError(
-                            display, row.line, label, problem.value, problem.text(lang)
-                        )
+                        superseded += importer.row_superseded
+                    except Refusal as refusal:
+                        error = refusal_error(sheet, row.raw, row.line, refusal, default_date, lang)
                         failed.append((row, error))
                 for row, error in failed:
-                    reject(row, [error])
+                    reject(row.raw, [error])
                 if failed and skip_invalid:
                     importer.abandon_chunk()
                     dropped = {id(row) for row, _error in failed}
@@ -862,13 +721,14 @@ def import_sheet(
                     importer.commit_chunk()
                     summary.rows += len(outcome)
                     summary.unchanged += outcome.count(False)
+                    summary.superseded += superseded
+                else:  # everything will be rolled back: only the errors matter now
+                    importer.abandon_chunk()
                 return
 
         fresh = (
-            FreshWriter(
-                session.connection(), batch_id=batch.id, default_date=default_date, ledger=ledger
-            )
-            if ledger in ("plans", "enterprises") and FRESH_WAY
+            FreshWriter(unit, importer=importer)
+            if layout in ("plans", "enterprises") and FRESH_WAY
             else None
         )
 
@@ -878,12 +738,12 @@ def import_sheet(
                 importer.prefetch_block(block, good)
                 prefetched = True
                 found = bool(importer.by_uscc or importer.by_name)
-                created = fresh_rows(block, good, ledger, importer.known, found)
+                created = fresh_rows(block, good, layout, importer, found)
                 if created:
                     prefetched = False  # what the general rows may name has changed
-                    importer.summary_created.update(fresh.write(block, created, importer.next_id))
+                    importer.summary_created.update(fresh.write(block, created))
                     summary.rows += len(created)
-                    taken = set(created)
+                    taken = {k for k, _decision in created}
                     general = [k for k in good if k not in taken]
             for k in general:
                 row = block.row(k)
@@ -893,29 +753,24 @@ def import_sheet(
             if chunk:
                 apply_chunk(prefetched)
 
-        try:
-            count = 0
-            for number, block in enumerate(sheet.blocks()):
-                if number % 8 == 7:
-                    gc.collect()  # see _calm_gc
-                count += len(block)
-                if progress is not None:
-                    progress(count)
-                good = []
-                for k in range(len(block)):
-                    errors = block.errors.get(k)
-                    if errors:
-                        reject(None, errors)
-                    else:
-                        good.append(k)
-                        summary.warnings.extend(block.warnings.get(k, ()))
-                if summary.errors and not skip_invalid:
-                    continue  # keep validating, stop writing: all will be rolled back
-                if good:
-                    apply_block(block, good)
-        finally:
-            if writer is not None:
-                writer.close()
+        count = 0
+        for number, block in enumerate(sheet.blocks()):
+            if number % 8 == 7:
+                gc.collect()  # see _calm_gc
+            count += len(block)
+            if progress is not None:
+                progress(count)
+            good = []
+            for k in range(len(block)):
+                errors = block.errors.get(k)
+                if errors:
+                    reject(block.raw[k], errors)
+                else:
+                    good.append(k)
+                    summary.warnings.extend(block.warnings.get(k, ()))
+            if good:
+                apply_block(block, good)
+        summary.totals = sheet.totals
         if fresh is not None:
             fresh.close()
         summary.errors.sort(key=lambda e: e.line)
@@ -924,16 +779,10 @@ def import_sheet(
         importer.finish()
         summary.created = Counter(importer.summary_created)
         summary.changed = Counter(
-            KIND_LEDGER[kind]
+            KIND_LAYOUT[kind]
             for kind, rid in importer.changed_records
             if rid < importer.first_id[kind]  # made by this import: counted as new
         )
         if summary.rows - summary.unchanged >= ANALYZE_AFTER:
             _refresh_statistics(session)
-        if summary.created or summary.changed or summary.rows > summary.unchanged:
-            stamp_commit(session=session, batch=batch)
-        else:  # nothing recorded: no batch either (nothing to list in the log or undo)
-            session.delete(batch)
-            session.flush()
-            summary.batch_id = None
         return summary

@@ -222,6 +222,7 @@ class Sheet:
         self._resolve_district = resolve_district
         self._lang = lang
         self._started = False
+        self.totals = 0  # 合计 / 小计 / 总计 rows skipped
         try:
             self._open(encoding)
         except BaseException:
@@ -360,6 +361,10 @@ class Sheet:
     def column_label(self, column: str) -> str:
         """The header cell (as written in the file) of a recognised column."""
         return clean_text(self.header[self._where[column]])
+
+    def cell_text(self, cells: list[str], column: str) -> str:
+        """A row's cell of a column as the sheet has it (for messages)."""
+        return _shown(clean_text(self._cell(cells, column)))
 
     @property
     def encoding(self) -> str:

@@ -24,6 +24,7 @@ from .models import (
     Problem,
     ProblemEvent,
 )
+from .timeline import Timeline
 
 ENTERPRISE_FIELDS = tuple(ENTERPRISE_COLUMNS)  # the enterprise columns of every layout
 
@@ -41,11 +42,10 @@ def enterprise_states(
 ) -> dict[int, dict[str, Any]]:
     """Every enterprise in the ledger as of the view, with its attributes as of D.
 
-    One ordered pass over the enterprise events, folded here: a list needs all
+    One ordered pass over the enterprise events, each enterprise's events folded
+    by timeline.Timeline (the one as-of fold) as they stream by: a list needs all
     ten attributes, and ten as-of windows (one per field) cost far more than
-    reading the events once.  Same rule as asof.latest(fallback=True): the
-    latest value dated <= D, else the first value after D (earliest date, last
-    recorded that day).
+    reading the events once.
     """
     since_q = enterprise_since(view)
     members = {
@@ -58,6 +58,7 @@ def enterprise_states(
         select(
             event.enterprise_id,
             event.business_date,
+            event.id,
             *(getattr(event, f) for f in ENTERPRISE_FIELDS),
         )
         .join(Batch, Batch.id == event.batch_id)
@@ -66,35 +67,29 @@ def enterprise_states(
     )
     if enterprise_id is not None:
         query = query.where(event.enterprise_id == enterprise_id)
-    states: dict[int, dict[str, Any]] = {}
-    later: dict[int, dict[str, tuple]] = {}
-    for row in session.execute(query):
-        eid, day = row[0], row[1]
-        if eid not in members:
-            continue
-        state = states.setdefault(eid, dict.fromkeys(ENTERPRISE_FIELDS))
-        if day <= view.as_of:
-            for field, value in zip(ENTERPRISE_FIELDS, row[2:], strict=True):
-                if value is not None:
-                    state[field] = value
-        else:
-            first = later.setdefault(eid, {})
-            for field, value in zip(ENTERPRISE_FIELDS, row[2:], strict=True):
-                if value is not None and first.get(field, (day,))[0] == day:
-                    first[field] = (day, value)
-    for eid, first in later.items():
-        state = states[eid]
-        for field, (_day, value) in first.items():
-            if state[field] is None:
-                state[field] = value
     names = _district_names(session)
-    out = {}
-    for eid in sorted(states):
-        state = states[eid]
+    out: dict[int, dict[str, Any]] = {}
+
+    def fold(eid: int, history: Timeline) -> None:
+        state = dict.fromkeys(ENTERPRISE_FIELDS) | history.state(view.as_of, fallback=True)
         if district_codes and state["district"] not in district_codes:
-            continue
+            return
         state["district"] = names.get(state["district"], state["district"])
         out[eid] = state
+
+    current, history = None, Timeline()
+    for row in session.execute(query):
+        eid = row[0]
+        if eid not in members:
+            continue
+        if eid != current:
+            if current is not None:
+                fold(current, history)
+            current, history = eid, Timeline()
+        values = {f: v for f, v in zip(ENTERPRISE_FIELDS, row[3:], strict=True) if v is not None}
+        history.events.append((row[1], row[2], values))  # rows come in order
+    if current is not None:
+        fold(current, history)
     return out
 
 

@@ -11,9 +11,11 @@ undone by T.  Nothing is ever deleted: an undo marks its batch as taken back
 (itself a new batch), a correction is a new event.
 
 The identity tables (`Enterprise`, `Plan`, `Problem`, `Labour`) only hold what
-makes a record itself: its id and the keys imports match on.  `Enterprise`
-also caches its current uscc / name / district for matching; `ledger.py`
-keeps that cache equal to what the history says.
+makes a record itself: its id and the keys imports match on, and whether it is
+`live` (has an entry not undone).  `Enterprise` also caches its current uscc /
+name / district for matching; the unit of work (unit.py) keeps that cache equal
+to what the history says, and the database keeps live USCCs, live names in a
+district and live labour demands per job type unique.
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ class Enterprise(SQLModel, table=True):
     name: str
     name_key: str = Field(index=True)
     district: str
+    # in the ledger now: an entry not undone (cache; unique USCCs and names are
+    # required among live enterprises only, so an undone one can come back)
+    live: bool = True
+    # 0 for every enterprise but the duplicates an older fugong let in (numbered
+    # by the migration that made names unique; `check` lists them to merge)
+    twin: int = 0
 
 
 class EnterpriseEvent(SQLModel, table=True):
@@ -98,6 +106,7 @@ class PlanEvent(SQLModel, table=True):
 
 class Problem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    live: bool = True  # an entry not undone (cache)
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     ref: str | None = Field(default=None, index=True)  # the office's own number
     raised_on: date
@@ -123,6 +132,7 @@ class ProblemEvent(SQLModel, table=True):
 
 class Labour(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    live: bool = True  # an entry not undone (cache); one live demand per job type
     enterprise_id: int = Field(foreign_key="enterprise.id", index=True)
     job_type: str
     raised_on: date

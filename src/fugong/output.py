@@ -28,6 +28,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file (resolved paths, or the same file on disk)."""
+    return _resolved(Path(a)) == _resolved(Path(b)) or _same_file(Path(a), Path(b))
+
+
 def _resolved(path: Path) -> Path:
     return Path(os.path.realpath(path.expanduser()))
 

@@ -7,28 +7,33 @@ the file can be fixed in a spreadsheet and imported again.
 from __future__ import annotations
 
 import csv
+import shutil
+import tempfile
 from collections.abc import Iterable
 
-from .errors import FugongError, RowError
+from .errors import RowError
 from .layouts import guard, header_key, unguard
+from .output import atomic_file
 
 
 class RejectsWriter:
-    """Writes rejected rows as they come: the original header plus an `error` column."""
+    """Collects rejected rows: the original header plus an `error` column.
+
+    The file appears only when `commit()` is called with rows in it: written to
+    a temporary file beside the target and renamed at the end (SPEC: --rejects
+    is written only when rows were rejected, whole or not at all).
+    """
 
     def __init__(self, path: str, header: list[str]):
         # A rejects file imported again and rejected again keeps one error column.
         keys = [header_key(c) for c in header]
         self._drop = keys.index("error") if "error" in keys else None
         self._header = self._without_error(header)
-        try:
-            self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        except OSError as e:
-            raise FugongError(
-                f"无法写入文件 {path}: {e.strerror}", f"cannot write {path}: {e.strerror}"
-            ) from None
-        self._writer = csv.writer(self._file)
+        self._path = path
+        self._buffer = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._buffer)
         self._writer.writerow([*self._header, "error"])
+        self.rows = 0
 
     def _without_error(self, cells: list[str]) -> list[str]:
         if self._drop is None or self._drop >= len(cells):
@@ -43,9 +48,19 @@ class RejectsWriter:
         cells += [""] * (width - len(cells))
         reason = "; ".join(e.reason for e in errors)
         self._writer.writerow([*cells[:width], reason, *cells[width:]])
+        self.rows += 1
+
+    def commit(self) -> bool:
+        """Write the file if rows were rejected; returns whether it was written."""
+        if not self.rows:
+            return False
+        self._buffer.seek(0)
+        with atomic_file(self._path, "w", encoding="utf-8-sig", newline="") as handle:
+            shutil.copyfileobj(self._buffer, handle)
+        return True
 
     def close(self) -> None:
-        self._file.close()
+        self._buffer.close()
 
     def __enter__(self) -> RejectsWriter:
         return self
@@ -71,3 +86,4 @@ def write_rejects(
     with RejectsWriter(path, header) as writer:
         for raw, errors in rejected:
             writer.add(raw, errors)
+        writer.commit()

@@ -71,6 +71,19 @@ VOCABS: dict[str, dict[str, Vocabulary]] = {
 }
 
 
+def change_text(
+    layout: str, changes: dict[str, Any], lang: str, places: dict[str, str] | None = None
+) -> str:
+    """What a command changed, in the officer's words: 状态=已复产，规上=是."""
+    vocabs = VOCABS.get(layout, {})
+    parts = []
+    for column, value in changes.items():
+        if column == "district" and places:
+            value = places.get(value, value)
+        parts.append(f"{label(column, lang)}={display(value, lang, vocabs.get(column))}")
+    return (", " if lang == "en" else "，").join(parts)
+
+
 def label(column: str, lang: str) -> str:
     zh, en = LABELS.get(column, (column, column))
     return en if lang == "en" else zh

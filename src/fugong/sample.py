@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from .db import Ledger
 from .errors import FugongError
 from .importer import ImportSummary, import_sheet
+from .ingest import open_sheet
 from .models import Enterprise
+from .registry import county_resolver
+from .unit import write
 from .values import parse_date
 
 
@@ -23,29 +26,40 @@ class SampleSummary:
 
 
 def load_sample(ledger: Ledger, *, by: str = "sample") -> SampleSummary:
-    """Import data/sample/*.csv (as manifest.csv lists them) into an empty ledger."""
+    """Import data/sample/*.csv (as manifest.csv lists them) into an empty ledger,
+    one batch a sheet, through the ordinary import."""
     folder = resources.files("fugong.data.sample")
     with (folder / "manifest.csv").open(encoding="utf-8") as handle:
         manifest = list(csv.DictReader(handle))
+    parts = []
+    for number, entry in enumerate(manifest):
 
-    def work(session):
-        if session.execute(select(func.count()).select_from(Enterprise)).scalar():
-            raise FugongError(
-                "账本中已有企业, 不能载入样例 (请用新的账本: --db 新文件)",
-                "the ledger already holds enterprises; load the sample into a new one (--db)",
-            )
-        parts = []
-        for entry in manifest:
-            with resources.as_file(folder / entry["file"]) as path:
-                parts.append(
-                    import_sheet(
-                        session=session,
-                        ledger=entry["ledger"],
-                        source=str(path),
-                        by=by,
-                        default_date=parse_date(entry["date"]),
-                    )
+        def work(unit, entry=entry, first=number == 0):
+            session = unit.session
+            if first and session.execute(select(func.count()).select_from(Enterprise)).scalar():
+                raise FugongError(
+                    "账本中已有企业, 不能载入样例 (请用新的账本: --db 新文件)",
+                    "the ledger already holds enterprises; load the sample into a new one (--db)",
                 )
-        return SampleSummary(parts)
+            with resources.as_file(folder / entry["file"]) as path:
+                sheet = open_sheet(
+                    str(path), entry["ledger"], resolve_district=county_resolver(session)
+                )
+                sheet.file = f"sample/{entry['file']}"
+                with sheet:
+                    return import_sheet(
+                        unit=unit, sheet=sheet, default_date=parse_date(entry["date"])
+                    )
 
-    return ledger.write(work, bulk=True)
+        summary, batch = write(
+            ledger,
+            work,
+            kind="import",
+            source=f"sample/{entry['file']}",
+            by=by,
+            note=entry["ledger"],
+            bulk=True,
+        )
+        summary.batch_id = batch.id if batch is not None else None
+        parts.append(summary)
+    return SampleSummary(parts)

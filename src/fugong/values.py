@@ -21,6 +21,8 @@ __all__ = [
     "USCC_CHARSET",
     "USCC_SHAPE",
     "ZERO_WIDTH_CHARS",
+    "check_name",
+    "check_text",
     "clean_text",
     "make_uscc",
     "name_key",
@@ -267,6 +269,56 @@ def normalize_uscc(text: str) -> tuple[str, bool]:
 
 
 # --- names and terms -----------------------------------------------------------------
+
+
+# Bidirectional controls: they make a name read differently from what it is.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _invisible(ch: str, *, lines: bool) -> bool:
+    if ch in _BIDI or ch in "\u2028\u2029":
+        return True
+    if unicodedata.category(ch) == "Cc":
+        return not (lines and ch in "\n\t")
+    return False
+
+
+def check_name(text: str) -> str:
+    """An enterprise name as stored: trimmed, visible text, not all digits.
+
+    Control characters (escape sequences too), bidirectional overrides and
+    line breaks are refused, as is a name of nothing but blanks and zero-width
+    characters; a number always means an id, so a name is never all digits.
+    """
+    name = clean_text(text)
+    bad = next((ch for ch in name if _invisible(ch, lines=False)), None)
+    if bad is not None:
+        raise ValueProblem(
+            f"含有不可见的控制字符 U+{ord(bad):04X}",
+            f"contains the control character U+{ord(bad):04X}",
+        )
+    key = name_key(name)
+    if not key:
+        raise ValueProblem("企业名称为空", "the enterprise name is empty")
+    if key.isascii() and key.lstrip("#").isdigit():
+        raise ValueProblem(
+            "企业名称不能全是数字（数字表示编号）",
+            "an enterprise name cannot be all digits (a number is an id)",
+        )
+    return name
+
+
+def check_text(text: str, *, lines: bool = True) -> str:
+    """A free text as stored: trimmed, visible (line breaks and tabs allowed where
+    `lines`); control characters and bidirectional overrides refused."""
+    value = clean_text(text)
+    bad = next((ch for ch in value if _invisible(ch, lines=lines)), None)
+    if bad is not None:
+        raise ValueProblem(
+            f"含有不可见的控制字符 U+{ord(bad):04X}",
+            f"contains the control character U+{ord(bad):04X}",
+        )
+    return value
 
 
 def name_key(name: str) -> str:

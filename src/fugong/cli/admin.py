@@ -85,7 +85,7 @@ def log(
     """
     from .. import render
     from ..history import entries
-    from ..ledger import find_enterprise
+    from ..registry import find_enterprise
 
     language = lang_of(lang)
 
@@ -174,22 +174,30 @@ def undo(
 
     Example: fugong undo 7
     """
-    from ..audit import undo_batch
     from ..db import open_ledger
-    from ..ledger import current_user
+    from ..undo import undo_batch
+    from ..unit import write
+    from ..writer import current_user
     from .common import command_line
 
     number = parse_id(batch, what="批次 / batch")
-    who = current_user(by)
     ledger = open_ledger(db)
-    undone = ledger.write(
-        lambda session: undo_batch(session=session, batch_id=number, by=who, source=command_line())
-    )
+    try:
+        _target, undone = write(
+            ledger,
+            lambda unit: undo_batch(unit, number),
+            kind="undo",
+            source=command_line(),
+            by=current_user(by),
+            note=f"undo {number}",
+        )
+    finally:
+        ledger.engine.dispose()
     language = lang_of(lang)
     typer.echo(
-        f"batch {batch} undone (undo batch {undone.id})"
+        f"batch {number} undone (undo batch {undone.id})"
         if language == "en"
-        else f"批次 {batch} 已撤销 (撤销批次 {undone.id})"
+        else f"批次 {number} 已撤销 (撤销批次 {undone.id})"
     )
 
 

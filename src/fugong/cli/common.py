@@ -151,31 +151,72 @@ def parse_option(parser: Callable[[str], Any], text: str | None, what: str) -> A
 
 
 def command_line() -> str:
-    """The source of a recording command: how it was called."""
-    return "fugong " + shlex.join(sys.argv[1:])
+    """The source of a recording command: how it was called, passwords masked
+    (the history is append-only: a secret in it could never be removed)."""
+    from ..db import mask_secrets
+
+    return mask_secrets("fugong " + shlex.join(sys.argv[1:]))
 
 
 def warn(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def record(db: str | None, by: str | None, work: Callable[..., Any]) -> Any:
-    """Open the ledger and run `work(session, batch)` as one recorded command."""
+def business_day(text: str | None, *, what: str = "--date") -> date:
+    """A business date option (default: the office's today); never after today."""
+    from .. import clock
+    from ..rules import check_date
+
+    day = parse_day(text, what=what)
+    try:
+        check_date(day, clock.today())
+    except FugongError as exc:
+        raise FugongError(f"{what}: {text}: {exc.zh}", f"{what}: {text}: {exc.en}") from None
+    return day
+
+
+Typed = dict[str, tuple[str, Any]]
+
+
+def record(
+    db: str | None, by: str | None, work: Callable[..., Any], *, typed: Typed | None = None
+) -> Any:
+    """Open the ledger and run `work(unit)` as one recorded command (unit.py).
+
+    A refusal of the rules names its column; `typed` maps columns to the option
+    and the value as typed, so the message says `--status: 剔除: reason`.
+    """
     from ..db import open_ledger
-    from ..ledger import current_user, new_batch
+    from ..rules import Refusal
+    from ..unit import write
+    from ..writer import current_user
 
     ledger = open_ledger(db)
-
-    def run(session):
-        batch = new_batch(
-            session=session, kind="command", source=command_line(), by=current_user(by)
-        )
-        return work(session, batch)
-
     try:
-        return ledger.write(run)
+        result, _batch = write(
+            ledger, work, kind="command", source=command_line(), by=current_user(by)
+        )
+        return result
+    except Refusal as refusal:
+        option, value = (typed or {}).get(refusal.column, (None, None))
+        if option is None:
+            raise
+        shown = "" if value is None else str(value)
+        raise FugongError(
+            f"{option}: {shown}: {refusal.zh}", f"{option}: {shown}: {refusal.en}"
+        ) from None
     finally:
         ledger.engine.dispose()
+
+
+def say_former(found, language: str) -> None:
+    """A former name found its enterprise: say what it is called now."""
+    if found.former:
+        warn(
+            f"(found by a former name; now: #{found.enterprise.id} {found.enterprise.name})"
+            if language == "en"
+            else f"（按曾用名找到; 现名: #{found.enterprise.id} {found.enterprise.name}）"
+        )
 
 
 def read(db: str | None, work: Callable[..., Any]) -> Any:
@@ -193,7 +234,7 @@ def scope_codes(session, district: str | None) -> list[str] | None:
     """The district codes named by --district (None: the whole ledger)."""
     if district is None:
         return None
-    from ..ledger import district_codes_in, resolve_district
+    from ..registry import district_codes_in, resolve_district
 
     return district_codes_in(
         session=session, district=resolve_district(session=session, text=district)

@@ -13,12 +13,14 @@ from .common import (
     FormatOpt,
     LangOpt,
     ListFormat,
+    business_day,
     handles_errors,
     lang_of,
     parse_day,
     parse_option,
     read,
     record,
+    say_former,
     warn,
 )
 from .lists import show_list
@@ -53,6 +55,15 @@ def _attrs(sector, employees) -> dict:
     }
 
 
+def _texts(**texts: str | None) -> dict:
+    from ..values import check_text
+
+    return {
+        name: parse_option(lambda t: check_text(t, lines=False), text, f"--{name}")
+        for name, text in texts.items()
+    }
+
+
 @app.command("add")
 @handles_errors
 def add(
@@ -81,32 +92,32 @@ def add(
 
     Example: fugong enterprise add "乐山某某有限公司" --district 沙湾 --above-scale --employees 120
     """
-    from ..ledger import register_enterprise, resolve_district
+    from ..registry import resolve_district
+    from ..values import check_name
+    from ..writer import register_enterprise
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
+    shown = parse_option(check_name, name, "企业名称 / NAME")
     code = _uscc(uscc, language)
-    attrs = _attrs(sector, employees)
+    attrs = _attrs(sector, employees) | _texts(liaison=liaison, contact=contact, phone=phone)
 
-    def work(session, batch):
-        where = resolve_district(session=session, text=district).code
+    def work(unit):
+        where = resolve_district(session=unit.session, text=district, county=True).code
         ent = register_enterprise(
-            session=session,
-            batch=batch,
+            unit,
             on=on,
-            name=name,
+            name=shown,
             district=where,
             uscc=code,
             above_scale=above_scale,
             key_enterprise=key,
-            liaison=liaison,
-            contact=contact,
-            phone=phone,
             **attrs,
         )
         return ent.id, ent.name
 
-    eid, shown = record(db, by, work)
+    typed = {"name": ("企业名称 / NAME", name), "uscc": ("--uscc", uscc), "date": ("--date", on)}
+    eid, shown = record(db, by, work, typed=typed)
     typer.echo(f"registered #{eid} {shown}" if language == "en" else f"已登记企业 #{eid} {shown}")
 
 
@@ -137,36 +148,47 @@ def edit(
 
     Example: fugong enterprise edit 乐山某某有限公司 --not-above-scale --date 2020-02-20
     """
-    from ..ledger import edit_enterprise, find_enterprise, resolve_district
+    from ..registry import district_names, find, resolve_district
+    from ..render import change_text
+    from ..values import check_name
+    from ..writer import edit_enterprise
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
     code = _uscc(uscc, language)
-    attrs = _attrs(sector, employees)
+    new_name = parse_option(check_name, name, "--name")
+    attrs = _attrs(sector, employees) | _texts(liaison=liaison, contact=contact, phone=phone)
 
-    def work(session, batch):
-        ent = find_enterprise(session=session, ref=enterprise)
+    def work(unit):
+        found = find(session=unit.session, ref=enterprise)
+        ent = found.enterprise
         changes = {
-            "name": name.strip() if name is not None else None,
-            "district": resolve_district(session=session, text=district).code if district else None,
+            "name": new_name,
+            "district": (
+                resolve_district(session=unit.session, text=district, county=True).code
+                if district
+                else None
+            ),
             "uscc": code,
             "above_scale": above_scale,
             "key_enterprise": key,
-            "liaison": liaison,
-            "contact": contact,
-            "phone": phone,
             **attrs,
         }
-        return ent.id, edit_enterprise(
-            session=session, batch=batch, on=on, enterprise=ent, changes=changes
-        )
+        diff = edit_enterprise(unit, on=on, enterprise=ent, changes=changes)
+        return ent.id, diff, found, district_names(unit.session)
 
-    eid, diff = record(db, by, work)
+    typed = {"name": ("--name", name), "uscc": ("--uscc", uscc), "date": ("--date", on)}
+    typed["district"] = ("--district", district)
+    eid, diff, found, places = record(db, by, work, typed=typed)
+    say_former(found, language)
     if not diff:
         warn("nothing changed" if language == "en" else "没有变化")
         return
-    fields = ", ".join(f"{k}={v}" for k, v in diff.items())
-    typer.echo(f"#{eid} changed: {fields}" if language == "en" else f"#{eid} 已修改: {fields}")
+    typer.echo(
+        f"#{eid} changed: {change_text('enterprises', diff, language, places)}"
+        if language == "en"
+        else f"#{eid} 已修改: {change_text('enterprises', diff, language, places)}"
+    )
 
 
 @app.command("list")
@@ -200,8 +222,8 @@ def show(
     """
     from .. import render
     from ..asof import View
-    from ..ledger import find_enterprise
     from ..listing import ROWS
+    from ..registry import find_enterprise
 
     language = lang_of(lang)
     day = parse_day(as_of, what="--as-of")

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from .common import ByOpt, DbOpt, LangOpt, handles_errors, lang_of, parse_day, warn
+from .common import ByOpt, DbOpt, LangOpt, business_day, handles_errors, lang_of, parse_day, warn
 
 
-class Ledger(str, Enum):
+class Layout(str, Enum):
     enterprises = "enterprises"
     plans = "plans"
     problems = "problems"
@@ -24,7 +24,7 @@ class ExportFormat(str, Enum):
 
 @handles_errors
 def import_(
-    ledger: Annotated[Ledger, typer.Argument(help="Which ledger the sheet is.")],
+    layout: Annotated[Layout, typer.Argument(metavar="LEDGER", help="Which ledger the sheet is.")],
     file: Annotated[str, typer.Argument(help="A CSV file, or - for standard input.")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and say what would change; write nothing.")
@@ -55,38 +55,72 @@ def import_(
     from ..db import open_ledger
     from ..errors import FugongError, SheetError
     from ..importer import import_sheet
-    from ..ledger import current_user
+    from ..ingest import open_sheet
+    from ..output import check_target
+    from ..registry import county_resolver
+    from ..rejects import RejectsWriter
+    from ..unit import write
+    from ..writer import current_user
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
     if rejects and not skip_invalid:
         raise FugongError(
             "--rejects 需与 --skip-invalid 一起使用", "--rejects goes with --skip-invalid"
         )
     who = current_user(by)
     ledger_db = open_ledger(db)
-    progress = _progress() if sys.stderr.isatty() else None
+    if rejects:
+        check_target(rejects, ledger_file=ledger_db.file, inputs=[file], what="--rejects")
+    if file != "-" and ledger_db.file is not None:
+        from ..output import same_file
 
-    def work(session):
-        summary = import_sheet(
-            session=session,
-            ledger=ledger.value,
-            source=file,
-            by=who,
-            default_date=on,
+        if same_file(file, ledger_db.file):
+            raise FugongError(
+                f"{file}: 这是账本文件本身, 不是表格", f"{file}: that is the ledger, not a sheet"
+            )
+    spooled = _spool_stdin() if file == "-" else None
+    progress = _progress() if sys.stderr.isatty() else None
+    written: list[RejectsWriter] = []
+
+    def work(unit):
+        if spooled is not None:
+            spooled.seek(0)
+        sheet = open_sheet(
+            file,
+            layout.value,
             encoding=encoding,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-            rejects=rejects,
+            resolve_district=county_resolver(unit.session),
+            stdin=spooled,
             lang=language,
-            progress=progress,
         )
-        if dry_run:
-            session.rollback()
+        with sheet:
+            writer = RejectsWriter(rejects, sheet.header) if (skip_invalid and rejects) else None
+            try:
+                summary = import_sheet(
+                    unit=unit,
+                    sheet=sheet,
+                    default_date=on,
+                    skip_invalid=skip_invalid,
+                    rejects=writer.add if writer is not None else None,
+                    lang=language,
+                    progress=progress,
+                )
+                summary.dry_run = dry_run
+                if dry_run:
+                    unit.keep = False
+                elif writer is not None and writer.commit():
+                    written.append(writer)  # removed again if the import does not land
+            finally:
+                if writer is not None:
+                    writer.close()
         return summary
 
+    source = "<stdin>" if file == "-" else file
     try:
-        summary = ledger_db.write(work, bulk=True)
+        summary, batch = write(
+            ledger_db, work, kind="import", source=source, by=who, note=layout.value, bulk=True
+        )
     except SheetError as exc:
         for error in exc.errors:
             typer.echo(str(error), err=True)
@@ -97,6 +131,13 @@ def import_(
             else f"共 {count} 处错误; 未导入任何数据"
         )
         raise typer.Exit(1) from None
+    except BaseException:
+        if written and rejects:
+            Path(rejects).unlink(missing_ok=True)
+        raise
+    finally:
+        ledger_db.engine.dispose()
+    summary.batch_id = batch.id if batch is not None else None
     for warning in summary.warnings:
         warn(("warning: " if language == "en" else "警告: ") + str(warning))
     if summary.skipped:
@@ -105,6 +146,32 @@ def import_(
     warn(summary.text(language))
     if summary.skipped:
         raise typer.Exit(3)
+
+
+def _spool_stdin():
+    """Standard input read once into a spooled file (memory, then disk), so that a
+    retried import reads the same sheet again."""
+    import shutil
+    import tempfile
+
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        stream = sys.stdin.buffer
+    except (AttributeError, ValueError):
+        stream = None
+    if stream is None or sys.stdin.closed:
+        from ..errors import FugongError
+
+        raise FugongError("没有标准输入可读 (stdin 已关闭)", "no standard input to read (closed)")
+    try:
+        shutil.copyfileobj(stream, spooled)
+    except (OSError, ValueError) as exc:
+        from ..errors import FugongError
+
+        raise FugongError(
+            f"无法读取标准输入: {exc}", f"cannot read standard input: {exc}"
+        ) from None
+    return spooled
 
 
 def _progress():
@@ -120,7 +187,7 @@ def _progress():
 
 @handles_errors
 def export(
-    ledger: Annotated[Ledger, typer.Argument(help="Which ledger to export.")],
+    layout: Annotated[Layout, typer.Argument(metavar="LEDGER", help="Which ledger to export.")],
     fmt: Annotated[
         ExportFormat | None, typer.Option("--format", help="csv (default) or json.")
     ] = None,
@@ -147,8 +214,8 @@ def export(
     chosen = (
         fmt.value if fmt else ("json" if output and output.suffix.lower() == ".json" else "csv")
     )
-    rows = read(db, lambda session: ROWS[ledger.value](session=session, view=View(day)))
-    columns = COLUMNS[ledger.value]
+    rows = read(db, lambda session: ROWS[layout.value](session=session, view=View(day)))
+    columns = COLUMNS[layout.value]
     to_text = render.json_rows if chosen == "json" else render.csv_text
     text = to_text(rows, columns)
     if output is None:

@@ -13,12 +13,13 @@ from .common import (
     FormatOpt,
     LangOpt,
     ListFormat,
+    business_day,
     handles_errors,
     lang_of,
-    parse_day,
     parse_id,
     parse_option,
     record,
+    say_former,
 )
 from .lists import show_list
 
@@ -46,29 +47,36 @@ def add(
 
     Example: fugong labour add 乐山某某有限公司 --job 普工 --needed 30
     """
-    from ..ledger import add_labour, find_enterprise
-    from ..values import parse_count, parse_job
+    from ..registry import find
+    from ..rules import LabourChange
+    from ..values import check_text, parse_count, parse_job
+    from ..writer import add_labour
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
     job_type = parse_option(parse_job, job, "--job")
-    need = parse_option(parse_count, needed, "--needed")
-    have = parse_option(parse_count, filled, "--filled") or 0
+    parse_option(lambda t: check_text(t, lines=False), job, "--job")
+    change = LabourChange(
+        on=on,
+        needed=parse_option(parse_count, needed, "--needed"),
+        filled=parse_option(parse_count, filled, "--filled") or 0,
+        requirements=parse_option(check_text, requirements, "--requirements"),
+    )
 
-    def work(session, batch):
-        ent = find_enterprise(session=session, ref=enterprise)
-        return add_labour(
-            session=session,
-            batch=batch,
-            on=on,
-            enterprise=ent,
-            job_type=job_type,
-            needed=need,
-            filled=have,
-            requirements=requirements,
+    def work(unit):
+        found = find(session=unit.session, ref=enterprise)
+        return found, add_labour(
+            unit, enterprise=found.enterprise, job_type=job_type, change=change
         ).id
 
-    lid = record(db, by, work)
+    typed = {
+        "job_type": ("--job", job),
+        "needed": ("--needed", needed),
+        "filled": ("--filled", filled),
+        "date": ("--date", on),
+    }
+    found, lid = record(db, by, work, typed=typed)
+    say_former(found, language)
     typer.echo(f"recorded labour demand #{lid}" if language == "en" else f"已登记用工需求 #{lid}")
 
 
@@ -86,19 +94,18 @@ def fill(
 
     Example: fugong labour fill 1 --count 10 --date 2020-02-13
     """
-    from ..ledger import fill_labour, get_labour
     from ..values import parse_count
+    from ..writer import fill_labour, get_labour
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
     lid = parse_id(labour_id, what="用工需求编号 / labour id")
     add_count = parse_option(parse_count, count, "--count")
 
-    def work(session, batch):
-        labour = get_labour(session=session, labour_id=lid)
-        return fill_labour(session=session, batch=batch, on=on, labour=labour, count=add_count)
+    def work(unit):
+        return fill_labour(unit, labour=get_labour(unit, lid), count=add_count, on=on)
 
-    filled = record(db, by, work)
+    filled = record(db, by, work, typed={"filled": ("--count", count), "date": ("--date", on)})
     typer.echo(f"#{lid} filled {filled}" if language == "en" else f"#{lid} 已招 {filled} 人")
 
 

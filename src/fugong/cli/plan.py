@@ -13,11 +13,13 @@ from .common import (
     FormatOpt,
     LangOpt,
     ListFormat,
+    business_day,
     handles_errors,
     lang_of,
     parse_day,
     parse_option,
     record,
+    say_former,
     warn,
 )
 from .lists import show_list
@@ -43,14 +45,15 @@ def _status(text: str) -> str:
 
 
 def _said(language: str, name: str, diff: dict) -> str:
-    from ..render import display
-    from ..vocab import INSPECTION, PLAN_STATUS
+    from ..render import change_text
 
-    if not diff:
-        return ""
-    vocabs = {"status": PLAN_STATUS, "inspection": INSPECTION}
-    parts = [f"{k}={display(v, language, vocabs.get(k))}" for k, v in diff.items()]
-    return f"{name}: " + ", ".join(parts)
+    return f"{name}: {change_text('plans', diff, language)}" if diff else ""
+
+
+def _reason(text: str | None, what: str = "--reason") -> str | None:
+    from ..values import check_text
+
+    return parse_option(check_text, text, what)
 
 
 @app.command("add")
@@ -71,28 +74,27 @@ def add(
 
     Example: fugong plan add 乐山某某有限公司 --status planned --planned-on 2020-02-10
     """
-    from ..ledger import add_plan, find_enterprise
+    from ..registry import find
+    from ..rules import PlanChange
+    from ..writer import add_plan
 
     language = lang_of(lang)
-    on = parse_day(date)
-    state = _status(status)
-    planned = parse_day(planned_on, what="--planned-on") if planned_on else None
+    on = business_day(date)
+    change = PlanChange(
+        on=on,
+        status=_status(status),
+        planned_on=parse_day(planned_on, what="--planned-on") if planned_on else None,
+        reason=_reason(reason),
+    )
 
-    def work(session, batch):
-        ent = find_enterprise(session=session, ref=enterprise)
-        add_plan(
-            session=session,
-            batch=batch,
-            on=on,
-            enterprise=ent,
-            status=state,
-            planned_on=planned,
-            reason=reason,
-        )
-        return ent.name
+    def work(unit):
+        found = find(session=unit.session, ref=enterprise)
+        return found, add_plan(unit, enterprise=found.enterprise, change=change)
 
-    name = record(db, by, work)
-    typer.echo(_said(language, name, {"status": state}))
+    typed = {"status": ("--status", status), "date": ("--date", on)}
+    found, diff = record(db, by, work, typed=typed)
+    say_former(found, language)
+    typer.echo(_said(language, found.enterprise.name, diff))
 
 
 @app.command("set")
@@ -116,34 +118,36 @@ def set_(
 
     Example: fugong plan set 乐山某某有限公司 --status resumed --returned 50 --date 2020-02-13
     """
-    from ..ledger import find_enterprise, set_plan
+    from ..registry import find
+    from ..rules import PlanChange
     from ..values import parse_count
+    from ..writer import change_plan
 
     language = lang_of(lang)
-    on = parse_day(date)
-    state = _status(status)
-    count = parse_option(parse_count, returned, "--returned")
-    planned = parse_day(planned_on, what="--planned-on") if planned_on else None
+    on = business_day(date)
+    change = PlanChange(
+        on=on,
+        status=_status(status),
+        returned=parse_option(parse_count, returned, "--returned"),
+        reason=_reason(reason),
+        planned_on=parse_day(planned_on, what="--planned-on") if planned_on else None,
+    )
 
-    def work(session, batch):
-        ent = find_enterprise(session=session, ref=enterprise)
-        diff = set_plan(
-            session=session,
-            batch=batch,
-            on=on,
-            enterprise=ent,
-            status=state,
-            returned=count,
-            reason=reason,
-            planned_on=planned,
-        )
-        return ent.name, diff
+    def work(unit):
+        found = find(session=unit.session, ref=enterprise)
+        return found, change_plan(unit, enterprise=found.enterprise, change=change, action="set")
 
-    name, diff = record(db, by, work)
+    typed = {
+        "status": ("--status", status),
+        "returned": ("--returned", returned),
+        "date": ("--date", on),
+    }
+    found, diff = record(db, by, work, typed=typed)
+    say_former(found, language)
     if not diff:
         warn("nothing changed" if language == "en" else "没有变化")
     else:
-        typer.echo(_said(language, name, diff))
+        typer.echo(_said(language, found.enterprise.name, diff))
 
 
 @app.command("inspect")
@@ -164,21 +168,28 @@ def inspect(
 
     Example: fugong plan inspect 乐山某某有限公司 --passed --date 2020-02-12
     """
-    from ..ledger import find_enterprise, inspect_plan
+    from ..registry import find
+    from ..rules import PlanChange
+    from ..writer import change_plan
 
     language = lang_of(lang)
     if passed == failed:  # a missing or contradictory option: a usage error (exit 2)
         raise typer.BadParameter("give exactly one of --passed, --failed (二选一)")
-    on = parse_day(date)
+    on = business_day(date)
+    change = PlanChange(
+        on=on, inspection="passed" if passed else "failed", note=_reason(note, "--note")
+    )
 
-    def work(session, batch):
-        ent = find_enterprise(session=session, ref=enterprise)
-        return ent.name, inspect_plan(
-            session=session, batch=batch, on=on, enterprise=ent, passed=passed, note=note
-        )
+    def work(unit):
+        found = find(session=unit.session, ref=enterprise)
+        diff = change_plan(unit, enterprise=found.enterprise, change=change, action="inspect")
+        return found, diff
 
-    name, changes = record(db, by, work)
-    typer.echo(_said(language, name, {k: v for k, v in changes.items() if v is not None}))
+    option = "--passed" if passed else "--failed"
+    typed = {"inspection": (option, ""), "date": ("--date", on)}
+    found, diff = record(db, by, work, typed=typed)
+    say_former(found, language)
+    typer.echo(_said(language, found.enterprise.name, diff))
 
 
 @app.command("list")

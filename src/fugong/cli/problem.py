@@ -13,12 +13,14 @@ from .common import (
     FormatOpt,
     LangOpt,
     ListFormat,
+    business_day,
     handles_errors,
     lang_of,
     parse_day,
     parse_id,
     parse_option,
     record,
+    say_former,
 )
 from .lists import show_list
 
@@ -33,6 +35,12 @@ def _id(text: str) -> int:
 
 def _msg(language: str, zh: str, en: str) -> str:
     return en if language == "en" else zh
+
+
+def _text(text: str | None, what: str) -> str | None:
+    from ..values import check_text
+
+    return parse_option(check_text, text, what)
 
 
 @app.command("add")
@@ -61,31 +69,38 @@ def add(
     Example:
     fugong problem add 乐山某某公司 --category 物流运输 --text "原料运不进" --deadline 2020-02-15
     """
-    from ..ledger import add_problem, find_enterprise
+    from ..registry import find
+    from ..rules import ProblemChange
     from ..values import parse_term
     from ..vocab import CATEGORY
+    from ..writer import add_problem
 
     language = lang_of(lang)
-    on = parse_day(date)
-    cat = parse_option(lambda t: parse_term(CATEGORY, t), category, "--category")
-    due = parse_day(deadline, what="--deadline") if deadline else None
+    on = business_day(date)
+    change = ProblemChange(
+        on=on,
+        category=parse_option(lambda t: parse_term(CATEGORY, t), category, "--category"),
+        description=_text(text, "--text"),
+        department=_text(department, "--department"),
+        deadline=parse_day(deadline, what="--deadline") if deadline else None,
+    )
+    number = _text(ref, "--ref")
 
-    def work(session, batch):
-        ent = find_enterprise(session=session, ref=enterprise)
-        problem = add_problem(
-            session=session,
-            batch=batch,
-            on=on,
-            enterprise=ent,
-            category=cat,
-            description=text,
-            department=department,
-            deadline=due,
-            ref=ref,
-        )
-        return problem.id
+    def work(unit):
+        found = find(session=unit.session, ref=enterprise)
+        problem = add_problem(unit, enterprise=found.enterprise, change=change, ref=number)
+        return found, problem.id
 
-    pid = record(db, by, work)
+    typed = {
+        "category": ("--category", category),
+        "description": ("--text", text),
+        "department": ("--department", department),
+        "deadline": ("--deadline", deadline),
+        "ref": ("--ref", ref),
+        "date": ("--date", on),
+    }
+    found, pid = record(db, by, work, typed=typed)
+    say_former(found, language)
     typer.echo(_msg(language, f"已登记问题 #{pid}", f"recorded problem #{pid}"))
 
 
@@ -104,25 +119,28 @@ def assign(
 
     Example: fugong problem assign 3 --department 区经信局 --deadline 2020-02-15
     """
-    from ..ledger import assign_problem, get_problem
+    from ..rules import ProblemChange
+    from ..writer import change_problem, get_problem
 
     language = lang_of(lang)
-    on = parse_day(date)
-    due = parse_day(deadline, what="--deadline") if deadline else None
+    on = business_day(date)
     pid = _id(problem_id)
+    change = ProblemChange(
+        on=on,
+        department=_text(department, "--department") or "",
+        deadline=parse_day(deadline, what="--deadline") if deadline else None,
+    )
 
-    def work(session, batch):
-        problem = get_problem(session=session, problem_id=pid)
-        return assign_problem(
-            session=session,
-            batch=batch,
-            on=on,
-            problem=problem,
-            department=department,
-            deadline=due,
-        )
+    def work(unit):
+        problem = get_problem(unit, pid)
+        return change_problem(unit, problem=problem, change=change, action="assign")
 
-    diff = record(db, by, work)
+    typed = {
+        "department": ("--department", department),
+        "deadline": ("--deadline", deadline),
+        "date": ("--date", on),
+    }
+    diff = record(db, by, work, typed=typed)
     if diff:
         typer.echo(_msg(language, f"问题 #{pid} 已交办", f"problem #{pid} assigned"))
     else:
@@ -143,17 +161,17 @@ def resolve(
 
     Example: fugong problem resolve 3 --note "已协调物流公司" --date 2020-02-12
     """
-    from ..ledger import get_problem, resolve_problem
+    from ..writer import get_problem, resolve_problem
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
     pid = _id(problem_id)
+    text = _text(note, "--note")
 
-    def work(session, batch):
-        problem = get_problem(session=session, problem_id=pid)
-        resolve_problem(session=session, batch=batch, on=on, problem=problem, note=note)
+    def work(unit):
+        resolve_problem(unit, problem=get_problem(unit, pid), note=text, on=on)
 
-    record(db, by, work)
+    record(db, by, work, typed={"resolution": ("--note", note), "date": ("--date", on)})
     typer.echo(_msg(language, f"问题 #{pid} 已办结", f"problem #{pid} resolved"))
 
 
@@ -171,17 +189,17 @@ def reopen(
 
     Example: fugong problem reopen 3 --reason "物流再次中断"
     """
-    from ..ledger import get_problem, reopen_problem
+    from ..writer import get_problem, reopen_problem
 
     language = lang_of(lang)
-    on = parse_day(date)
+    on = business_day(date)
     pid = _id(problem_id)
+    text = _text(reason, "--reason")
 
-    def work(session, batch):
-        problem = get_problem(session=session, problem_id=pid)
-        reopen_problem(session=session, batch=batch, on=on, problem=problem, reason=reason)
+    def work(unit):
+        reopen_problem(unit, problem=get_problem(unit, pid), reason=text, on=on)
 
-    record(db, by, work)
+    record(db, by, work, typed={"reason": ("--reason", reason), "date": ("--date", on)})
     typer.echo(_msg(language, f"问题 #{pid} 已重新打开", f"problem #{pid} reopened"))
 
 

@@ -66,7 +66,7 @@ def report(
     Example: fugong report --district 沙湾 --as-of 2020-02-14 --format json
     """
     from ..errors import FugongError
-    from ..ledger import resolve_district, the_city
+    from ..registry import resolve_district, the_city
     from ..reports import report as build
 
     language = lang_of(lang)
