@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
