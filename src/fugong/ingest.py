@@ -37,6 +37,7 @@ from .layouts import (
     COUNT_COLUMNS,
     DATE_COLUMNS,
     LAYOUTS,
+    MULTILINE_COLUMNS,
     TEXT_COLUMNS,
     header_lookup,
     match_header,
@@ -45,6 +46,8 @@ from .layouts import (
 from .values import (
     USCC_SHAPE,
     ZERO_WIDTH_CHARS,
+    check_name,
+    check_text,
     clean_text,
     name_key,
     normalize_uscc,
@@ -152,6 +155,11 @@ class RowBlock:
                 yield None, errors
             else:
                 yield self.row(k), RowErrors(self.lines[k], self.raw[k])
+
+
+def _digits(text: str) -> bool:
+    """Whether a name could be all digits (check_name decides exactly)."""
+    return text.lstrip("#＃").isdigit()
 
 
 def _filled(cell: str) -> bool:
@@ -471,6 +479,7 @@ class Sheet:
                 values = self._uscc_column(block, column_cells, failed)
             else:
                 values = _text_column(column_cells)
+                self._check_texts(block, column, values, column_cells, failed)
             block.columns[column] = values
         names = block.columns.get("name")
         block.name_keys = _name_keys(names) if names is not None else [None] * n
@@ -483,6 +492,30 @@ class Sheet:
             self._check_filled(block)
         self._check_duplicates(block)
         return block
+
+    def _check_texts(
+        self,
+        block: RowBlock,
+        column: str,
+        values: list[str | None],
+        cells: list[str],
+        failed: dict[str, set[int]],
+    ) -> None:
+        """Names and texts are visible text (values.check_name / check_text); the
+        usual printable cell is passed over at the cost of one str method."""
+        name = column == "name"
+        for k, value in enumerate(values):
+            if value is None or (value.isprintable() and not (name and _digits(value))):
+                continue
+            try:
+                if name:
+                    check_name(value)
+                else:
+                    check_text(value, lines=column in MULTILINE_COLUMNS)
+            except FugongError as problem:
+                failed.setdefault(column, set()).add(k)
+                block.fail(k, self._error(block.lines[k], column, cells[k], problem))
+                values[k] = None
 
     def _cached_column(
         self,
@@ -602,10 +635,11 @@ class Sheet:
         names = block.columns.get("name", none)
         districts = block.columns.get("district", none)
         bad_uscc, bad_district = failed.get("uscc", ()), failed.get("district", ())
+        bad_name = failed.get("name", ())
         for k, (uscc, name, district) in enumerate(zip(usccs, names, districts, strict=True)):
             if uscc is not None or k in bad_uscc or k in unread:
                 continue
-            if name is not None and (district is not None or k in bad_district):
+            if (name is not None or k in bad_name) and (district is not None or k in bad_district):
                 continue
             block.fail(
                 k,

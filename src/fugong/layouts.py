@@ -131,6 +131,10 @@ TEXT_COLUMNS = frozenset(
     }
 )
 
+# free texts that may run over several lines (Alt+Enter in a cell); every other
+# text, a name above all, is one line
+MULTILINE_COLUMNS = frozenset({"description", "resolution", "note", "reason", "requirements"})
+
 # What a spreadsheet would run as a formula; export guards such a cell with a
 # leading ', import removes it again (SPEC, end of the import section).
 FORMULA_CHARS = ("=", "+", "-", "@")

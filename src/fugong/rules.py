@@ -154,12 +154,13 @@ def _taken_uscc(uscc: str, owner: Owner) -> Refusal:
 
 
 def _taken_name(owner: Owner) -> Refusal:
-    code = f"（统一社会信用代码 {owner.uscc}）" if owner.uscc else ""
-    code_en = f" (USCC {owner.uscc})" if owner.uscc else ""
+    code = f"，统一社会信用代码 {owner.uscc}" if owner.uscc else ""
+    code_en = f", USCC {owner.uscc}" if owner.uscc else ""
     return Refusal(
         "name",
-        f"同一区县已有同名企业 #{owner.id} {owner.name}{code}",
-        f"the district already has an enterprise of that name: #{owner.id} {owner.name}{code_en}",
+        f"该区县已登记同名企业 (#{owner.id} {owner.name}{code})",
+        f"an enterprise of that name is already registered in the district "
+        f"(#{owner.id} {owner.name}{code_en})",
     )
 
 

@@ -361,7 +361,7 @@ def parse_term(vocab: Vocabulary, text: str) -> str:
 
 def parse_job(text: str) -> str:
     """A job type: the JOB_TYPE key when the word is known, else the free text as typed."""
-    s = clean_text(text)
+    s = check_text(text, lines=False)
     if not s:
         raise ValueProblem("工种为空", "empty job type")
     return _term_index(JOB_TYPE).get(fold(s)) or s

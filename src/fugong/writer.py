@@ -59,7 +59,6 @@ def register_enterprise(
         today=unit.today,
         uscc_owner=_owner(owner_of_uscc(session, attrs["uscc"])) if attrs.get("uscc") else None,
         name_owner=_owner(owner_of_name(session, values["name"], district)),
-        command=True,
     )
     enterprise = Enterprise(
         uscc=attrs.get("uscc"),

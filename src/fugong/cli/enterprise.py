@@ -77,8 +77,10 @@ def add(
     sector: Annotated[
         str | None, typer.Option("--sector", help="工业 服务业 建筑业 农业 其他")
     ] = None,
-    above_scale: Annotated[bool, typer.Option("--above-scale", help="规上企业.")] = False,
-    key: Annotated[bool, typer.Option("--key", help="重点企业.")] = False,
+    above_scale: Annotated[
+        bool | None, typer.Option("--above-scale/--not-above-scale", help="规上企业 or not.")
+    ] = None,
+    key: Annotated[bool | None, typer.Option("--key/--not-key", help="重点企业 or not.")] = None,
     employees: Annotated[str | None, typer.Option("--employees", help="职工总数.")] = None,
     liaison: Annotated[str | None, typer.Option("--liaison", help="挂联干部.")] = None,
     contact: Annotated[str | None, typer.Option("--contact", help="联系人.")] = None,
