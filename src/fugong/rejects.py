@@ -1,34 +1,41 @@
 """The rejects file of `import --skip-invalid --rejects FILE`: the bad rows, fixable.
 
 The original header plus an `error` column; cells guarded like an export, so
-the file can be fixed in a spreadsheet and imported again.
+the file can be fixed in a spreadsheet and imported again.  FILE.xlsx gets a
+workbook (every cell as text, as it was read), any other name CSV (UTF-8 with
+BOM).  The file appears only once a row is rejected, and whole (fugong.output):
+rows are kept in a temporary file meanwhile, so memory stays flat.
 """
 
 from __future__ import annotations
 
 import csv
+import sys
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
 
-from .errors import FugongError, RowError
+from .errors import RowError
 from .layouts import guard, header_key, unguard
 
 
+def is_workbook_name(path: str) -> bool:
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
+
+
 class RejectsWriter:
-    """Writes rejected rows as they come: the original header plus an `error` column."""
+    """Collects rejected rows as they come: the original header plus an `error` column."""
 
     def __init__(self, path: str, header: list[str]):
         # A rejects file imported again and rejected again keeps one error column.
         keys = [header_key(c) for c in header]
         self._drop = keys.index("error") if "error" in keys else None
         self._header = self._without_error(header)
-        try:
-            self._file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        except OSError as e:
-            raise FugongError(
-                f"无法写入文件 {path}: {e.strerror}", f"cannot write {path}: {e.strerror}"
-            ) from None
-        self._writer = csv.writer(self._file)
-        self._writer.writerow([*self._header, "error"])
+        self._path = path
+        self._scratch: IO[str] | None = None
+        self._writer = None
+        self.count = 0
 
     def _without_error(self, cells: list[str]) -> list[str]:
         if self._drop is None or self._drop >= len(cells):
@@ -36,6 +43,11 @@ class RejectsWriter:
         return cells[: self._drop] + cells[self._drop + 1 :]
 
     def add(self, raw: list[str], errors: Iterable[RowError]) -> None:
+        if self._scratch is None:
+            # closed by close()
+            self._scratch = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self._scratch)
+            self._writer.writerow([*self._header, "error"])
         cells = [_guard(c) for c in self._without_error(raw)]
         while cells and not cells[-1].strip():
             cells.pop()
@@ -43,15 +55,45 @@ class RejectsWriter:
         cells += [""] * (width - len(cells))
         reason = "; ".join(e.reason for e in errors)
         self._writer.writerow([*cells[:width], reason, *cells[width:]])
+        self.count += 1
 
     def close(self) -> None:
-        self._file.close()
+        """Write the file (when rows were rejected), unless an error is on its way
+        up: an import that failed leaves no rejects file behind."""
+        scratch, self._scratch = self._scratch, None
+        if scratch is None:
+            return
+        try:
+            if sys.exc_info()[0] is None:
+                scratch.seek(0)
+                _publish(self._path, scratch)
+        finally:
+            scratch.close()
 
     def __enter__(self) -> RejectsWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _publish(path: str, scratch: IO[str]) -> None:
+    from .output import atomic_file
+
+    if is_workbook_name(path):
+        from .workbook_out import Column, Table, write_workbook
+
+        rows = csv.reader(scratch)
+        header = next(rows)
+        # cells as text, as read: a workbook needs no guard against formulas (the
+        # writer keeps the one a value starting with ' needs to read back the same)
+        cells = ([unguard(c) for c in row] for row in rows)
+        table = Table("rejects", [Column(h, "code") for h in header], cells)
+        write_workbook(path, [table])
+        return
+    with atomic_file(path, "w", encoding="utf-8-sig", newline="") as out:
+        while block := scratch.read(1 << 16):
+            out.write(block)
 
 
 def _guard(cell: str) -> str:
@@ -67,7 +109,8 @@ def write_rejects(
     header: list[str],
     rejected: Iterable[tuple[list[str], list[RowError]]],
 ) -> None:
-    """Write the rejected rows to a CSV (UTF-8 with BOM) that can be fixed and imported again."""
+    """Write the rejected rows to a CSV (UTF-8 with BOM) or workbook that can be fixed
+    and imported again."""
     with RejectsWriter(path, header) as writer:
         for raw, errors in rejected:
             writer.add(raw, errors)
