@@ -245,6 +245,11 @@ def _name_keys(names: list[str | None]) -> list[str | None]:
     return [next(keys) if n is not None else None for n in names]
 
 
+def _total_word(cell: str) -> bool:
+    """Whether a cell reads 合计, 小计 or 总计 (全区合计 …; blanks and a colon ignored)."""
+    return "计" in cell and _BLANKS_ANYWHERE.sub("", cell).rstrip(":：").endswith(_TOTAL_WORDS)
+
+
 def _without(
     drop: list[int],
     lines: list[int],
@@ -557,7 +562,8 @@ class Sheet:
 
     def _totals(self, raw: list[list[str]], unread: dict[int, RowErrors]) -> list[int]:
         """The rows of a block that are 合计/小计/总计 rows: the name cell (or, when
-        it is blank, the row's first non-blank cell) says so and no USCC is given."""
+        it is blank, the row's first non-blank cell) says so and no USCC is given
+        (the USCC cell is blank, or says 合计 too: a merge over both)."""
         name = self._where.get("name")
         uscc = self._where.get("uscc")
         found = []
@@ -567,9 +573,11 @@ class Sheet:
                 text = next((c for c in cells if c.strip()), "")
             if "计" not in text or k in unread:
                 continue
-            word = _BLANKS_ANYWHERE.sub("", text).rstrip(":：")
-            if word.endswith(_TOTAL_WORDS) and not (
-                uscc is not None and uscc < len(cells) and cells[uscc].strip()
+            if _total_word(text) and (
+                uscc is None
+                or uscc >= len(cells)
+                or not cells[uscc].strip()
+                or _total_word(cells[uscc])  # a 合计 merged over the USCC column too
             ):
                 found.append(k)
         return found
