@@ -29,6 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import IO
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -48,10 +49,10 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 _BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
 
 # A cell as Excel, WPS, LibreOffice, openpyxl and XlsxWriter write it: r first, then
-# the value or a plain inline string.  (column letters, attributes, <v>, inline text)
-_CELL = re.compile(
-    r'<c r="([A-Z]{1,3})[0-9]+"( [^>]*)?>(?:<v>([^<]*)</v>|<is><t(?: [^>]*)?>([^<]*)</t></is>)?'
-)
+# the value or a plain inline string.  (column letters, attributes, <v>, inline text;
+# the attributes of an empty cell <c r="A1" s="1"/> end with "/".)  Kept this simple
+# on purpose: every optional group doubles the time of the pattern.
+_CELL = re.compile(r'<c r="([A-Z]+)[0-9]+"([^>]*)>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>)?')
 _ROW_NUMBER = re.compile(r'<row\b[^>]*?\sr="([0-9]+)"')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\sref="([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?"')
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
@@ -402,7 +403,8 @@ class Xlsx:
             if member is None or member not in self.zip.NameToInfo:
                 self._strings = []
             else:
-                self._strings = _shared_strings(self.zip.read(member))
+                with self.zip.open(member) as raw:
+                    self._strings = _shared_strings(raw)
         return self._strings
 
     def rows(
@@ -417,6 +419,18 @@ class Xlsx:
         return self.zip.getinfo(member).file_size // 300
 
 
+class _Lookup(dict):
+    """A dict that works out (and remembers) what it does not hold yet."""
+
+    def __init__(self, work):
+        super().__init__()
+        self._work = work
+
+    def __missing__(self, key):
+        value = self[key] = self._work(key)
+        return value
+
+
 def _normal(parts: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for p in parts:
@@ -428,19 +442,34 @@ def _normal(parts: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _shared_strings(data: bytes) -> list[str]:
-    text = data.decode("utf-8")
-    if "<si>" not in text and "<si/>" not in text and "si>" in text:
-        return _shared_strings_by_parser(data)  # a namespace prefix: parse it properly
-    strings = []
-    for body in _SI.findall(text):
-        if body.startswith("<t>") and body.endswith("</t>") and body.count("<") == 2:
-            value = body[3:-4]
-        else:
-            if "<rPh" in body:
-                body = _PHONETIC.sub("", body)
-            value = "".join(_SI_TEXT.findall(body))
-        strings.append(_unescape(value))
+def _shared_strings(raw: IO[bytes]) -> list[str]:
+    """The shared strings, read a chunk at a time (the file can be larger than its strings)."""
+    strings: list[str] = []
+    rest = b""
+    while True:
+        chunk = raw.read(_CHUNK)
+        data = rest + chunk
+        cut = data.rfind(b"</si>") + len(b"</si>") if chunk else len(data)
+        if cut < len(b"</si>"):
+            if not chunk:
+                break
+            rest = data
+            continue
+        text = data[:cut].decode("utf-8")
+        rest = data[cut:]
+        if not strings and "<si>" not in text and "<si/>" not in text and "si>" in text:
+            raw.seek(0)  # a namespace prefix: parse the whole part properly
+            return _shared_strings_by_parser(raw.read())
+        for body in _SI.findall(text):
+            if body.startswith("<t>") and body.endswith("</t>") and body.count("<") == 2:
+                value = body[3:-4]
+            else:
+                if "<rPh" in body:
+                    body = _PHONETIC.sub("", body)
+                value = "".join(_SI_TEXT.findall(body))
+            strings.append(_unescape(value) if "&" in value or "_x" in value else value)
+        if not chunk:
+            break
     return strings
 
 
@@ -554,6 +583,8 @@ class _SheetXml:
         self.member = member
         self.cells = cells
         self.styles = book.date_styles
+        self._kinds = _Lookup(self._kind)  # attributes -> kind of cell
+        self._columns = _Lookup(column_index)  # column letters -> index
 
     def _merges(self) -> Merges:
         """The merged ranges, listed after the cells: one pass over the XML first."""
@@ -604,9 +635,7 @@ class _SheetXml:
 
     def _chunk_rows(self, text: str) -> Iterator[tuple[int | None, list[str], list]]:
         strings = self.book.strings()
-        number_of = self.cells.number
-        kinds: dict[str | None, int] = {}
-        cell_kind = self._kind
+        kinds, columns = self._kinds, self._columns
         for piece in text.split("</row>"):
             start = piece.rfind("<row")
             if start < 0:
@@ -617,7 +646,8 @@ class _SheetXml:
                 "<f" in piece
                 or "<r>" in piece
                 or "<rPh" in piece
-                or (piece.count("<c ") != len(found))
+                or "xml:space" in piece
+                or piece.count("<c ") != len(found)
             ):
                 yield self._row_by_parser(piece)
                 continue
@@ -626,38 +656,36 @@ class _SheetXml:
             if not found:
                 yield number, [], []
                 continue
-            row = [""] * (column_index(found[-1][0]) + 1)
+            row = [""] * (columns[found[-1][0]] + 1)
             problems: list = []
-            for letters, attrs, v, inline in found:
-                i = column_index(letters) if len(letters) > 1 else ord(letters) - 65
-                kind = kinds.get(attrs)
-                if kind is None:
-                    kind = kinds[attrs] = cell_kind(attrs)
-                if kind == _SHARED:
-                    try:
-                        value = strings[int(v)]
-                    except (ValueError, IndexError):
-                        value = ""
-                elif kind == _INLINE:
-                    value = _unescape(inline)
-                elif kind == _EMPTY or not v:
-                    continue
-                elif kind == _NUMBER:
-                    value = number_of(i, float(v), f"{letters}{number}")
-                elif kind == _DATE:
-                    value = self.cells.serial(i, float(v))
-                else:
-                    value = self._other(kind, i, v, f"{letters}{number}")
-                if value.__class__ is _Unreadable:
-                    problems.append((i, value.problem))
-                    value = value.shown
-                try:
-                    row[i] = value
-                except IndexError:  # cells out of order: let the parser sort them
-                    yield self._row_by_parser(piece)
-                    break
-            else:
-                yield number, row, problems
+            try:
+                for letters, attrs, v, inline in found:
+                    kind = kinds[attrs]
+                    if kind == _SHARED:
+                        row[columns[letters]] = strings[int(v)]
+                    elif kind == _INLINE:
+                        if "&" in inline or "_x" in inline:
+                            inline = _unescape(inline)
+                        row[columns[letters]] = inline
+                    elif kind != _EMPTY and v:
+                        i = columns[letters]
+                        value = self._plain_value(kind, i, v, f"{letters}{number}")
+                        if value.__class__ is _Unreadable:
+                            problems.append((i, value.problem))
+                            value = value.shown
+                        row[i] = value
+            except (IndexError, ValueError):  # cells out of order, a broken string index
+                yield self._row_by_parser(piece)
+                continue
+            yield number, row, problems
+
+    def _plain_value(self, kind: int, i: int, v: str, ref: str) -> str | _Unreadable:
+        """A cell that holds no string: a number, a date, a boolean, an error …"""
+        if kind == _NUMBER:
+            return self.cells.number(i, float(v), ref)
+        if kind == _DATE:
+            return self.cells.serial(i, float(v))
+        return self._other(kind, i, v, ref)
 
     def _kind(self, attrs: str | None) -> int:
         if not attrs:
