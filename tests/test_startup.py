@@ -6,7 +6,21 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "tabulate", "rich.table", "fugong.ledger")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "tabulate",
+    "rich.table",
+    "fugong.ledger",
+    # the workbook modules and libraries: only commands that touch a workbook load them
+    "python_calamine",
+    "openpyxl",
+    "xlsxwriter",
+    "zipfile",
+    "fugong.workbook_in",
+    "fugong.workbook_out",
+)
 
 
 def _loaded_after(code: str) -> dict[str, bool]:
@@ -31,3 +45,25 @@ def test_version_and_help_load_nothing_heavy():
         loaded = _loaded_after(code)
         assert not loaded["sqlalchemy"], argv
         assert not loaded["fugong.ledger"], argv
+
+
+def test_commands_without_a_workbook_load_no_workbook_code(tmp_path):
+    """A CSV import, a CSV export and a table report leave the workbook code unloaded."""
+    db = tmp_path / "l.db"
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("企业名称,区县,复产状态\n甲公司,沙湾,计划复产\n", encoding="utf-8")
+    workbook = ("python_calamine", "openpyxl", "xlsxwriter", "fugong.workbook_in")
+    for argv in (
+        ["init", "--db", str(db)],
+        ["import", "plans", str(sheet), "--db", str(db)],
+        ["export", "plans", "--db", str(db), "-o", str(tmp_path / "p.csv")],
+        ["report", "--db", str(db), "--format", "json"],
+    ):
+        code = (
+            "import fugong.cli\n"
+            f"sys.argv = ['fugong', *{argv!r}]\n"
+            "try:\n    fugong.cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        )
+        loaded = _loaded_after(code)
+        assert not any(loaded[m] for m in workbook), (argv, loaded)
+        assert not loaded["fugong.workbook_out"], argv

@@ -770,7 +770,7 @@ def import_sheet(
                     summary.warnings.extend(block.warnings.get(k, ()))
             if good:
                 apply_block(block, good)
-        summary.totals = sheet.totals
+        summary.totals = sheet.spec.totals
         if fresh is not None:
             fresh.close()
         summary.errors.sort(key=lambda e: e.line)

@@ -5,6 +5,10 @@ sheet cannot be imported at all); `Sheet.rows()` then streams the data lines,
 each either a parsed `SheetRow` or the list of everything wrong with it, so the
 importer can report every error of a file, not only the first.  Memory does not
 grow with the file, except for the compact map that finds a record given twice.
+
+A sheet's records are the lines of a CSV file, or come from a `RecordSource`
+(a workbook's sheet, see workbook_in.py) as text cells: either way the same
+header rule, columns, value parsers and row errors apply.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from .decoding import (
     SNIFF_BYTES,
@@ -39,8 +43,10 @@ from .layouts import (
     LAYOUTS,
     MULTILINE_COLUMNS,
     TEXT_COLUMNS,
+    TITLE_ROWS,
     header_lookup,
     match_header,
+    names_enterprise,
     unguard,
 )
 from .values import (
@@ -61,9 +67,16 @@ from .values import (
 )
 from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR
 
-__all__ = ["RowBlock", "RowErrors", "Sheet", "SheetRow", "open_sheet"]
+__all__ = [
+    "RecordSource",
+    "RowBlock",
+    "RowErrors",
+    "Sheet",
+    "SheetFile",
+    "SheetRow",
+    "open_sheet",
+]
 
-_MAX_TITLE_ROWS = 5  # title lines ("沙湾区复工复产台账") allowed above the header
 _CACHE_SIZE = 20_000
 _MISSING = object()
 BLOCK_ROWS = 5000  # rows parsed (and applied by the importer) together
@@ -71,6 +84,52 @@ _ZERO_WIDTH = re.compile(f"[{ZERO_WIDTH_CHARS}]")
 _BLANKS_ANYWHERE = re.compile(f"[\\s{ZERO_WIDTH_CHARS}]+")
 _NO_PROBLEMS: list[RowError] = []  # shared, never appended to
 _STDIN = "<stdin>"
+# Magic numbers of workbooks: a zip (.xlsx, .ods) and an OLE compound file (.xls).
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+# A row whose name cell says this is a sum of the rows above, not an enterprise.
+_TOTAL_WORDS = ("合计", "小计", "总计")
+
+
+@dataclass
+class SheetFile:
+    """What `import` reads: a path ("-" = standard input) and, for a workbook,
+    which sheet (its name, or its number from 1; default: the first sheet whose
+    header names an enterprise column).  `totals` counts the 合计/小计/总计 rows
+    passed over while the rows were read."""
+
+    path: str
+    sheet: str | None = None
+    totals: int = 0
+
+    def __str__(self) -> str:
+        return self.path
+
+
+# (index of the cell in its record, what is wrong with it)
+CellProblems = list[tuple[int, FugongError]]
+
+
+class RecordSource(Protocol):
+    """Records that are not lines of CSV text: a workbook's sheet (workbook_in.py).
+
+    Cells are text, as the CSV reader would give them.  A `Sheet` reads its
+    header with `next_record()`, tells the source the columns it reads
+    (`read_columns`: cell index -> column), then takes the data rows from
+    `records()`: (row number as the file numbers it, cells, problems of cells
+    that have no text to read — a formula without a value, a USCC stored as a
+    number; None when there are none).
+    """
+
+    file: str  # as errors name it: FILE[SHEET]
+    expected_rows: int
+
+    def next_record(self) -> tuple[int, list[str]] | None: ...
+
+    def read_columns(self, columns: dict[int, str]) -> None: ...
+
+    def records(self) -> Iterator[tuple[int, list[str], CellProblems | None]]: ...
+
+    def close(self) -> None: ...
 
 
 def _shown(cell: str) -> str:
@@ -194,7 +253,28 @@ def _name_keys(names: list[str | None]) -> list[str | None]:
     return [next(keys) if n is not None else None for n in names]
 
 
-# --- bytes -> text lines ---------------------------------------------------------------
+def _total_word(cell: str) -> bool:
+    """Whether a cell reads 合计, 小计 or 总计 (全区合计 …; blanks and a colon ignored)."""
+    return "计" in cell and _BLANKS_ANYWHERE.sub("", cell).rstrip(":：").endswith(_TOTAL_WORDS)
+
+
+def _without(
+    drop: list[int],
+    lines: list[int],
+    raw: list[list[str]],
+    unread: dict[int, RowErrors],
+    problems: dict[int, CellProblems] | None,
+) -> tuple[list[int], list[list[str]], dict[int, RowErrors], dict[int, CellProblems] | None]:
+    """A block's rows without the rows `drop` (the indexes of the rest renumbered)."""
+    dropped = set(drop)
+    kept = [k for k in range(len(lines)) if k not in dropped]
+    new = {old: k for k, old in enumerate(kept)}
+    return (
+        [lines[k] for k in kept],
+        [raw[k] for k in kept],
+        {new[k]: v for k, v in unread.items() if k in new},
+        {new[k]: v for k, v in problems.items() if k in new} if problems else problems,
+    )
 
 
 # --- the sheet ---------------------------------------------------------------------
@@ -217,11 +297,13 @@ class Sheet:
         *,
         file: str,
         layout: str,
-        stream: BinaryIO,
+        stream: BinaryIO | None,
         owned: bool,
         encoding: str | None,
         resolve_district: Callable[[str], str],
         lang: str,
+        records: RecordSource | None = None,
+        spec: SheetFile | None = None,
     ):
         self.file = file
         self.layout = layout
@@ -230,7 +312,8 @@ class Sheet:
         self._resolve_district = resolve_district
         self._lang = lang
         self._started = False
-        self.totals = 0  # 合计 / 小计 / 总计 rows skipped
+        self._source = records
+        self.spec = spec if spec is not None else SheetFile(file)
         try:
             self._open(encoding)
         except BaseException:
@@ -243,6 +326,10 @@ class Sheet:
         return SheetError([RowError(self.file, line, "-", value, in_lang(self._lang, zh, en))])
 
     def _open(self, encoding: str | None) -> None:
+        if self._source is not None:
+            self._seen = FirstSeen(self._source.expected_rows)
+            self._read_header()
+            return
         head = read_head(self._stream)
         self._seen = FirstSeen(expected_rows(self._stream, head))
         if not head.strip(b" \t\r\n"):
@@ -270,16 +357,21 @@ class Sheet:
                 "UTF-16 编码不受支持；请另存为“CSV UTF-8”",
                 "UTF-16 is not supported; save the sheet as CSV UTF-8",
             )
-        if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        if head.startswith(WORKBOOK_MAGIC):  # only stdin gets here: files are opened as workbooks
             raise self._fatal(
                 1,
                 "Excel",
-                "这是 Excel 工作簿，不是 CSV；请另存为“CSV UTF-8”",
-                "this is an Excel workbook, not CSV; save it as CSV UTF-8",
+                "标准输入是 Excel 工作簿；工作簿请给出文件名导入"
+                "（如 fugong import plans 台账.xlsx），标准输入只读 CSV",
+                "standard input holds an Excel workbook; import a workbook by its file name "
+                "(e.g. fugong import plans ledger.xlsx): standard input is read as CSV only",
             )
 
     def _next_record(self) -> tuple[int, list[str] | None, list[RowError]]:
         """The next csv record: (start line, cells or None at the end, line problems)."""
+        if self._source is not None:
+            found = self._source.next_record()
+            return (found[0], found[1], _NO_PROBLEMS) if found else (1, None, _NO_PROBLEMS)
         start = self._reader.line_num + 1
         try:
             cells = next(self._reader)
@@ -305,7 +397,11 @@ class Sheet:
     def _read_header(self) -> None:
         wanted = COLUMNS[self.layout]
         lookup = header_lookup(self.layout)
+        # The header is the first row that names an enterprise column: rows above it
+        # are titles (a title merged across the columns, 填报单位 and 填报日期 …).
+        # A sheet without one is refused, naming its first row of several cells.
         first: tuple[int, list[str]] | None = None
+        wide: tuple[int, list[str]] | None = None
         titles = 0
         while True:
             line, cells, problems = self._next_record()
@@ -314,19 +410,19 @@ class Sheet:
             if cells is None:
                 if first is None:
                     raise self._fatal(1, "", "空文件，没有表头", "empty file, no header")
-                line, cells = first
+                line, cells = wide or first
                 break
             filled = [c for c in cells if clean_text(c)]
             if not filled:
                 continue
             if first is None:
                 first = (line, cells)
-            mapped = [match_header(lookup, c) for c in cells]
-            has_enterprise = "uscc" in mapped or "name" in mapped
-            if has_enterprise or len(filled) > 1:
+            if names_enterprise(lookup, cells):
                 break
-            if titles >= _MAX_TITLE_ROWS:
-                line, cells = first
+            if wide is None and len(filled) > 1:
+                wide = (line, cells)
+            if titles >= TITLE_ROWS:
+                line, cells = wide or first
                 break
             titles += 1
         self.header_line = line
@@ -365,6 +461,8 @@ class Sheet:
                 "没有企业列（统一社会信用代码 或 企业名称）",
                 "no enterprise column (uscc or name)",
             )
+        if self._source is not None:
+            self._source.read_columns(dict(self._index))
 
     def column_label(self, column: str) -> str:
         """The header cell (as written in the file) of a recognised column."""
@@ -377,7 +475,14 @@ class Sheet:
     @property
     def encoding(self) -> str:
         """The encoding the sheet is read with ("utf-8" until non-ASCII bytes are seen)."""
+        if self._source is not None:
+            return "utf-8"  # a workbook's text is Unicode already
         return self._lines.encoding or "utf-8"
+
+    @property
+    def totals(self) -> int:
+        """合计/小计/总计 rows passed over so far."""
+        return self.spec.totals
 
     # -- rows
 
@@ -396,9 +501,29 @@ class Sheet:
             raise RuntimeError("Sheet.rows() can be iterated only once")
         self._started = True
         try:
-            yield from self._blocks(size)
+            if self._source is not None:
+                yield from self._record_blocks(size)
+            else:
+                yield from self._blocks(size)
         finally:
             self.close()
+
+    def _record_blocks(self, size: int) -> Iterator[RowBlock]:
+        lines: list[int] = []
+        raw: list[list[str]] = []
+        problems: dict[int, CellProblems] = {}
+        for line, cells, found in self._source.records():
+            if found:
+                problems[len(lines)] = found
+            elif not _filled(cells[0] if cells else "") and not any(map(clean_text, cells)):
+                continue
+            lines.append(line)
+            raw.append(cells)
+            if len(lines) >= size:
+                yield self._parse_block(lines, raw, {}, problems)
+                lines, raw, problems = [], [], {}
+        if lines:
+            yield self._parse_block(lines, raw, {}, problems)
 
     def _blocks(self, size: int) -> Iterator[RowBlock]:
         # The csv reader is iterated directly (not through _next_record): this
@@ -447,6 +572,42 @@ class Sheet:
         if lines:
             yield self._parse_block(lines, raw, unread)
 
+    def _totals(self, raw: list[list[str]], unread: dict[int, RowErrors]) -> list[int]:
+        """The rows of a block that are 合计/小计/总计 rows: the name cell (or, when
+        it is blank, the row's first non-blank cell) says so and no USCC is given
+        (the USCC cell is blank, or says 合计 too: a merge over both)."""
+        name = self._where.get("name")
+        uscc = self._where.get("uscc")
+        found = []
+        for k, cells in enumerate(raw):
+            text = cells[name] if name is not None and name < len(cells) else ""
+            if not text.strip():
+                text = next((c for c in cells if c.strip()), "")
+            if "计" not in text or k in unread:
+                continue
+            if _total_word(text) and (
+                uscc is None
+                or uscc >= len(cells)
+                or not cells[uscc].strip()
+                or _total_word(cells[uscc])  # a 合计 merged over the USCC column too
+            ):
+                found.append(k)
+        return found
+
+    def _cell_problems(
+        self, block: RowBlock, problems: dict[int, CellProblems], failed: dict[str, set[int]]
+    ) -> None:
+        """Errors of cells the source could not give as text, in the columns read."""
+        where = {i: column for i, column in self._index}
+        for k, found in problems.items():
+            for i, problem in found:
+                column = where.get(i)
+                if column is None:
+                    continue  # a column the import does not read
+                block.columns[column][k] = None
+                failed.setdefault(column, set()).add(k)
+                block.fail(k, self._error(block.lines[k], column, block.raw[k][i], problem))
+
     def _error(self, line: int, column: str, value: str, problem: FugongError) -> RowError:
         return RowError(
             self.file, line, self.column_label(column), _shown(value), problem.text(self._lang)
@@ -460,16 +621,33 @@ class Sheet:
     # that holds a zero-width blank or a guarding quote is looked at cell by cell.
 
     def _parse_block(
-        self, lines: list[int], raw: list[list[str]], unread: dict[int, RowErrors]
+        self,
+        lines: list[int],
+        raw: list[list[str]],
+        unread: dict[int, RowErrors],
+        problems: dict[int, CellProblems] | None = None,
     ) -> RowBlock:
+        totals = self._totals(raw, unread)
+        if totals:
+            lines, raw, unread, problems = _without(totals, lines, raw, unread, problems)
+            self.spec.totals += len(totals)
         block = RowBlock(lines, raw, errors=dict(unread))
         n = len(lines)
         need = self._need
         cells = raw
+        if not n:
+            return block
         if min(map(len, raw)) < need or unread:
             cells = [c if len(c) >= need else c + [""] * (need - len(c)) for c in raw]
             for k in unread:  # a line that could not be read is not parsed either
                 cells[k] = [""] * need
+        if problems:  # a cell without text to read is not parsed: its problem says why
+            cells = list(cells)
+            for k, found in problems.items():
+                cells[k] = row = list(cells[k])
+                for i, _problem in found:
+                    if i < len(row):
+                        row[i] = ""
         failed: dict[str, set[int]] = {}  # column -> rows whose cell did not read
         for i, column, cache in self._readers:
             column_cells = list(map(itemgetter(i), cells))
@@ -481,6 +659,8 @@ class Sheet:
                 values = _text_column(column_cells)
                 self._check_texts(block, column, values, column_cells, failed)
             block.columns[column] = values
+        if problems:
+            self._cell_problems(block, problems, failed)
         names = block.columns.get("name")
         block.name_keys = _name_keys(names) if names is not None else [None] * n
         if max(map(len, raw)) > len(self.header):
@@ -769,6 +949,8 @@ class Sheet:
     # -- lifetime
 
     def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
         if self._owned:
             self._stream.close()
 
@@ -780,7 +962,7 @@ class Sheet:
 
 
 def open_sheet(
-    source: str,
+    source: str | SheetFile,
     layout: str,
     *,
     encoding: str | None = None,
@@ -788,38 +970,49 @@ def open_sheet(
     stdin: BinaryIO | None = None,
     lang: str = "zh",
 ) -> Sheet:
-    """Open a CSV sheet of a layout (a path, or "-" for stdin) and read its header.
+    """Open a sheet of a layout and read its header: a CSV file or a workbook's
+    sheet (a path, or "-" for CSV on stdin; a `SheetFile` to name a workbook's sheet).
 
-    The encoding is detected (UTF-8 with or without BOM, else GB18030) unless
-    given.  `resolve_district` turns a district as typed into its code, raising
-    FugongError (listing the candidates) when it cannot.  Raises SheetError when
-    the sheet cannot be imported at all, FugongError when it cannot be opened.
+    A file is read as a workbook when its first bytes say so (.xlsx, .xls),
+    else as CSV, whose encoding is detected (UTF-8 with or without BOM, else
+    GB18030) unless given.  `resolve_district` turns a district as typed into
+    its code, raising FugongError (listing the candidates) when it cannot.
+    Raises SheetError when the sheet cannot be imported at all, FugongError
+    when it cannot be opened.
     """
     if layout not in LAYOUTS:
         raise ValueProblem(f"未知台账 '{layout}'", f"unknown ledger '{layout}'")
-    if source == "-":
+    spec = source if isinstance(source, SheetFile) else SheetFile(source)
+    common = {"layout": layout, "resolve_district": resolve_district, "lang": lang, "spec": spec}
+    if spec.path == "-":
+        if spec.sheet is not None:
+            raise _sheet_needs_workbook(spec)
         stream = stdin if stdin is not None else sys.stdin.buffer
-        return Sheet(
-            file=_STDIN,
-            layout=layout,
-            stream=stream,
-            owned=False,
-            encoding=encoding,
-            resolve_district=resolve_district,
-            lang=lang,
-        )
+        return Sheet(file=_STDIN, stream=stream, owned=False, encoding=encoding, **common)
     try:
-        stream = open(source, "rb")  # noqa: SIM115 - the Sheet closes it
+        stream = open(spec.path, "rb")  # noqa: SIM115 - the Sheet closes it
+        magic = stream.read(len(WORKBOOK_MAGIC[0]))
+        stream.seek(0)
     except OSError as e:
         raise FugongError(
-            f"无法打开文件 {source}: {e.strerror}", f"cannot open {source}: {e.strerror}"
+            f"无法打开文件 {spec.path}: {e.strerror}", f"cannot open {spec.path}: {e.strerror}"
         ) from None
-    return Sheet(
-        file=source,
-        layout=layout,
-        stream=stream,
-        owned=True,
-        encoding=encoding,
-        resolve_district=resolve_district,
-        lang=lang,
+    if magic.startswith(WORKBOOK_MAGIC):
+        stream.close()
+        from .workbook_in import open_records
+
+        records = open_records(spec.path, layout=layout, sheet=spec.sheet, lang=lang)
+        return Sheet(
+            file=records.file, stream=None, owned=False, encoding=None, records=records, **common
+        )
+    if spec.sheet is not None:
+        stream.close()
+        raise _sheet_needs_workbook(spec)
+    return Sheet(file=spec.path, stream=stream, owned=True, encoding=encoding, **common)
+
+
+def _sheet_needs_workbook(spec: SheetFile) -> FugongError:
+    return FugongError(
+        f"--sheet 只用于 Excel 工作簿（.xlsx/.xls），{spec.path} 不是工作簿",
+        f"--sheet is for Excel workbooks (.xlsx/.xls); {spec.path} is not one",
     )

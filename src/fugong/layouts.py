@@ -14,6 +14,8 @@ from .vocab import ENTERPRISE_COLUMNS as _ENTERPRISE_COLUMNS
 from .vocab import fold
 
 LAYOUTS = ("enterprises", "plans", "problems", "labour")
+# Rows allowed above the header: titles, 填报单位 / 填报日期, notes.
+TITLE_ROWS = 5
 
 ENTERPRISE_COLUMNS = list(_ENTERPRISE_COLUMNS)
 
@@ -177,6 +179,12 @@ def match_header(lookup: dict[str, str], cell: str) -> str | None:
         # 职工总数(人), 需求人数（人）: a unit in brackets after the name
         column = lookup.get(key[: key.rindex("(")])
     return column
+
+
+def names_enterprise(lookup: dict[str, str], cells: list[str]) -> bool:
+    """Whether a row is a header: one of its cells names an enterprise column
+    (uscc or name) of the layout whose `header_lookup` is given."""
+    return any(match_header(lookup, c) in ("uscc", "name") for c in cells)
 
 
 def chinese_header(column: str) -> str:

@@ -2,11 +2,15 @@
 
 Each function returns plain dicts keyed by the ledger's CSV column names (the
 import layout), plus `id` and computed fields (`gap`, `overdue`).  Values are
-canonical (vocabulary keys, dates); rendering happens at the edge.
+canonical (vocabulary keys, dates); rendering happens at the edge.  The
+`iter_*` functions give the same rows one at a time (`ITER_ROWS`), for an
+export that writes them as they come: memory stays flat in the ledger's size
+but for the enterprises' attributes, held as tuples.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +31,16 @@ from .models import (
 from .timeline import Timeline
 
 ENTERPRISE_FIELDS = tuple(ENTERPRISE_COLUMNS)  # the enterprise columns of every layout
+# attributes that many enterprises share (kept once in memory)
+_REPEATED = frozenset(
+    ENTERPRISE_FIELDS.index(f) for f in ("district", "sector", "employees", "liaison", "contact")
+)
+_BATCH = 2000  # rows fetched at a time by the long queries
+
+
+def _stream(session: Session, query) -> Iterator:
+    """The rows of a long query, fetched a batch at a time (Core: no ORM row overhead)."""
+    return session.connection().execution_options(yield_per=_BATCH).execute(query)
 
 
 def _district_names(session: Session) -> dict[str, str]:
@@ -40,17 +54,32 @@ def enterprise_states(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """Every enterprise in the ledger as of the view, with its attributes as of D.
+    """Every enterprise in the ledger as of the view, with its attributes as of D."""
+    table = enterprise_table(
+        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+    )
+    return {eid: dict(zip(ENTERPRISE_FIELDS, values, strict=True)) for eid, values in table.items()}
+
+
+def enterprise_table(
+    *,
+    session: Session,
+    view: View,
+    district_codes: list[str] | None = None,
+    enterprise_id: int | None = None,
+) -> dict[int, tuple]:
+    """Every enterprise in the ledger as of the view: id -> its ENTERPRISE_FIELDS as of D
+    (the district by name), in id order.
 
     One ordered pass over the enterprise events, each enterprise's events folded
     by timeline.Timeline (the one as-of fold) as they stream by: a list needs all
     ten attributes, and ten as-of windows (one per field) cost far more than
-    reading the events once.
+    reading the events once.  Tuples, not dicts: a third of the memory.
     """
     since_q = enterprise_since(view)
     members = {
         eid
-        for eid, since in session.execute(select(since_q.c.eid, since_q.c.since))
+        for eid, since in _stream(session, select(since_q.c.eid, since_q.c.since))
         if since <= view.as_of and (enterprise_id is None or eid == enterprise_id)
     }
     event = EnterpriseEvent
@@ -68,17 +97,24 @@ def enterprise_states(
     if enterprise_id is not None:
         query = query.where(event.enterprise_id == enterprise_id)
     names = _district_names(session)
-    out: dict[int, dict[str, Any]] = {}
+    where = ENTERPRISE_FIELDS.index("district")
+    wanted = set(district_codes) if district_codes else None
+    shared: dict[Any, Any] = {}  # one object for a value many enterprises have (sector …)
+    out: dict[int, tuple] = {}
 
     def fold(eid: int, history: Timeline) -> None:
-        state = dict.fromkeys(ENTERPRISE_FIELDS) | history.state(view.as_of, fallback=True)
-        if district_codes and state["district"] not in district_codes:
+        state = history.state(view.as_of, fallback=True)
+        values = [state.get(f) for f in ENTERPRISE_FIELDS]
+        if wanted is not None and values[where] not in wanted:
             return
-        state["district"] = names.get(state["district"], state["district"])
-        out[eid] = state
+        for j in _REPEATED:
+            if values[j] is not None:
+                values[j] = shared.setdefault(values[j], values[j])
+        values[where] = names.get(values[where], values[where])
+        out[eid] = tuple(values)
 
     current, history = None, Timeline()
-    for row in session.execute(query):
+    for row in _stream(session, query):
         eid = row[0]
         if eid not in members:
             continue
@@ -125,7 +161,22 @@ def plan_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    ents = enterprise_states(
+    return list(
+        iter_plan_rows(
+            session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+        )
+    )
+
+
+def iter_plan_rows(
+    *,
+    session: Session,
+    view: View,
+    district_codes: list[str] | None = None,
+    enterprise_id: int | None = None,
+    with_enterprise_id: bool = False,
+) -> Iterator[dict[str, Any]]:
+    ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
     plans, _since = records("plan", view, ("status", "planned_on", "returned", "reason", "note"))
@@ -145,26 +196,23 @@ def plan_rows(
         .outerjoin(resumed, resumed.c.rid == plans.c.id)
         .order_by(plans.c.id)
     )
-    out = []
-    for row in session.execute(query):
+    for row in _stream(session, query):
         ent = ents.get(row.enterprise_id)
         if ent is None:
             continue
-        out.append(
-            {
-                "id": row.id,
-                **ent,
-                "status": row.status,
-                "planned_on": row.planned_on,
-                "inspected_on": row.inspected_on,
-                "inspection": row.inspection,
-                "resumed_on": row.resumed_on,
-                "returned": row.returned,
-                "reason": row.reason,
-                "note": row.note,
-            }
-        )
-    return out
+        yield {
+            "id": row.id,
+            **dict(zip(ENTERPRISE_FIELDS, ent, strict=True)),
+            "status": row.status,
+            "planned_on": row.planned_on,
+            "inspected_on": row.inspected_on,
+            "inspection": row.inspection,
+            "resumed_on": row.resumed_on,
+            "returned": row.returned,
+            "reason": row.reason,
+            "note": row.note,
+            **({"enterprise_id": row.enterprise_id} if with_enterprise_id else {}),
+        }
 
 
 def problem_rows(
@@ -174,7 +222,24 @@ def problem_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    ents = enterprise_states(
+    return list(
+        iter_problem_rows(
+            session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+        )
+    )
+
+
+_USCC, _NAME, _DISTRICT = (ENTERPRISE_FIELDS.index(f) for f in ("uscc", "name", "district"))
+
+
+def iter_problem_rows(
+    *,
+    session: Session,
+    view: View,
+    district_codes: list[str] | None = None,
+    enterprise_id: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
     fields = ("category", "description", "department", "deadline", "status", "resolution")
@@ -193,31 +258,27 @@ def problem_rows(
         .outerjoin(resolved, resolved.c.rid == problems.c.id)
         .order_by(problems.c.id)
     )
-    out = []
-    for row in session.execute(query):
+    for row in _stream(session, query):
         ent = ents.get(row.enterprise_id)
         if ent is None:
             continue
         is_open = row.status != "resolved"
-        out.append(
-            {
-                "id": row.id,
-                "ref": row.ref,
-                "uscc": ent["uscc"],
-                "name": ent["name"],
-                "district": ent["district"],
-                "category": row.category,
-                "description": row.description,
-                "raised_on": row.raised_on,
-                "department": row.department,
-                "deadline": row.deadline,
-                "status": row.status,
-                "resolved_on": None if is_open else row.resolved_on,
-                "resolution": row.resolution,
-                "overdue": bool(is_open and row.deadline and row.deadline < view.as_of),
-            }
-        )
-    return out
+        yield {
+            "id": row.id,
+            "ref": row.ref,
+            "uscc": ent[_USCC],
+            "name": ent[_NAME],
+            "district": ent[_DISTRICT],
+            "category": row.category,
+            "description": row.description,
+            "raised_on": row.raised_on,
+            "department": row.department,
+            "deadline": row.deadline,
+            "status": row.status,
+            "resolved_on": None if is_open else row.resolved_on,
+            "resolution": row.resolution,
+            "overdue": bool(is_open and row.deadline and row.deadline < view.as_of),
+        }
 
 
 def labour_rows(
@@ -227,7 +288,21 @@ def labour_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    ents = enterprise_states(
+    return list(
+        iter_labour_rows(
+            session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+        )
+    )
+
+
+def iter_labour_rows(
+    *,
+    session: Session,
+    view: View,
+    district_codes: list[str] | None = None,
+    enterprise_id: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
     labour, _since = records("labour", view, ("needed", "filled", "requirements", "note"))
@@ -237,28 +312,38 @@ def labour_rows(
         .join(Labour, Labour.id == labour.c.id)
         .order_by(labour.c.id)
     )
-    out = []
-    for row in session.execute(query):
+    for row in _stream(session, query):
         ent = ents.get(row.enterprise_id)
         if ent is None:
             continue
         needed, filled = row.needed or 0, row.filled or 0
-        out.append(
-            {
-                "id": row.id,
-                "uscc": ent["uscc"],
-                "name": ent["name"],
-                "district": ent["district"],
-                "job_type": row.job_type,
-                "needed": needed,
-                "filled": filled,
-                "raised_on": row.raised_on,
-                "requirements": row.requirements,
-                "note": row.note,
-                "gap": needed - filled,
-            }
-        )
-    return out
+        yield {
+            "id": row.id,
+            "uscc": ent[_USCC],
+            "name": ent[_NAME],
+            "district": ent[_DISTRICT],
+            "job_type": row.job_type,
+            "needed": needed,
+            "filled": filled,
+            "raised_on": row.raised_on,
+            "requirements": row.requirements,
+            "note": row.note,
+            "gap": needed - filled,
+        }
+
+
+def iter_enterprise_rows(
+    *,
+    session: Session,
+    view: View,
+    district_codes: list[str] | None = None,
+    enterprise_id: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    table = enterprise_table(
+        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+    )
+    for eid, values in table.items():
+        yield {"id": eid, **dict(zip(ENTERPRISE_FIELDS, values, strict=True))}
 
 
 ROWS = {
@@ -267,3 +352,54 @@ ROWS = {
     "problems": problem_rows,
     "labour": labour_rows,
 }
+ITER_ROWS = {
+    "enterprises": iter_enterprise_rows,
+    "plans": iter_plan_rows,
+    "problems": iter_problem_rows,
+    "labour": iter_labour_rows,
+}
+
+
+def report_details(
+    *, session: Session, view: View, district_codes: list[str], all_enterprises: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """The lists behind a report's figures, as of the view:
+
+    - not_resumed: the enterprises the plan figures count (规上 unless
+      `all_enterprises`) that are not operating — planned, approved, suspended,
+      or without a plan (status None): `total` − `operating` of the report;
+    - open_problems: problems not resolved, the overdue ones first;
+    - labour_gaps: labour demand with a gap, the largest first.
+    """
+    ents = enterprise_table(session=session, view=view, district_codes=district_codes)
+    plans = {
+        row["enterprise_id"]: row
+        for row in iter_plan_rows(
+            session=session, view=view, district_codes=district_codes, with_enterprise_id=True
+        )
+    }
+    scale = ENTERPRISE_FIELDS.index("above_scale")
+    not_resumed = []
+    for eid, values in ents.items():
+        if not all_enterprises and not values[scale]:
+            continue
+        plan = plans.get(eid)
+        if plan is not None and plan["status"] in ("resumed", "not_stopped", "excluded"):
+            continue
+        row = plan or {"id": None, **dict(zip(ENTERPRISE_FIELDS, values, strict=True))}
+        row.setdefault("status", None)
+        not_resumed.append(row)
+    not_resumed.sort(key=lambda r: (r["district"] or "", r["status"] or "", r["name"] or ""))
+    problems = [
+        p
+        for p in iter_problem_rows(session=session, view=view, district_codes=district_codes)
+        if p["status"] != "resolved"
+    ]
+    problems.sort(key=lambda p: (not p["overdue"], p["deadline"] or view.as_of, p["id"]))
+    gaps = [
+        lab
+        for lab in iter_labour_rows(session=session, view=view, district_codes=district_codes)
+        if lab["gap"] > 0
+    ]
+    gaps.sort(key=lambda lab: (-lab["gap"], lab["id"]))
+    return {"not_resumed": not_resumed, "open_problems": problems, "labour_gaps": gaps}

@@ -1,28 +1,33 @@
 """The rejects file of `import --skip-invalid --rejects FILE`: the bad rows, fixable.
 
 The original header plus an `error` column; cells guarded like an export, so
-the file can be fixed in a spreadsheet and imported again.
+the file can be fixed in a spreadsheet and imported again.  FILE.xlsx gets a
+workbook (every cell as text, as it was read), any other name CSV (UTF-8 with
+BOM).  The file appears only once a row is rejected, and whole (fugong.output):
+rows are kept in a temporary file meanwhile, so memory stays flat.
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 import tempfile
 from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
 
 from .errors import RowError
 from .layouts import guard, header_key, unguard
-from .output import atomic_file
+
+
+def is_workbook_name(path: str) -> bool:
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
 
 
 class RejectsWriter:
-    """Collects rejected rows: the original header plus an `error` column.
+    """Collects rejected rows as they come: the original header plus an `error` column.
 
-    The file appears only when `commit()` is called with rows in it: written to
-    a temporary file beside the target and renamed at the end (SPEC: --rejects
-    is written only when rows were rejected, whole or not at all).
-    """
+    `commit()` writes the file, and only when rows were rejected; `close()` drops
+    what was collected (an import that did not land leaves no rejects file)."""
 
     def __init__(self, path: str, header: list[str]):
         # A rejects file imported again and rejected again keeps one error column.
@@ -30,10 +35,9 @@ class RejectsWriter:
         self._drop = keys.index("error") if "error" in keys else None
         self._header = self._without_error(header)
         self._path = path
-        self._buffer = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
-        self._writer = csv.writer(self._buffer)
-        self._writer.writerow([*self._header, "error"])
-        self.rows = 0
+        self._scratch: IO[str] | None = None
+        self._writer = None
+        self.count = 0
 
     def _without_error(self, cells: list[str]) -> list[str]:
         if self._drop is None or self._drop >= len(cells):
@@ -41,6 +45,11 @@ class RejectsWriter:
         return cells[: self._drop] + cells[self._drop + 1 :]
 
     def add(self, raw: list[str], errors: Iterable[RowError]) -> None:
+        if self._scratch is None:
+            # closed by close()
+            self._scratch = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self._scratch)
+            self._writer.writerow([*self._header, "error"])
         cells = [_guard(c) for c in self._without_error(raw)]
         while cells and not cells[-1].strip():
             cells.pop()
@@ -48,25 +57,46 @@ class RejectsWriter:
         cells += [""] * (width - len(cells))
         reason = "; ".join(e.reason for e in errors)
         self._writer.writerow([*cells[:width], reason, *cells[width:]])
-        self.rows += 1
+        self.count += 1
 
     def commit(self) -> bool:
-        """Write the file if rows were rejected; returns whether it was written."""
-        if not self.rows:
+        """Write the file if rows were rejected (whole or not at all); returns whether
+        it was written."""
+        if self._scratch is None:
             return False
-        self._buffer.seek(0)
-        with atomic_file(self._path, "w", encoding="utf-8-sig", newline="") as handle:
-            shutil.copyfileobj(self._buffer, handle)
+        self._scratch.seek(0)
+        _publish(self._path, self._scratch)
         return True
 
     def close(self) -> None:
-        self._buffer.close()
+        scratch, self._scratch = self._scratch, None
+        if scratch is not None:
+            scratch.close()
 
     def __enter__(self) -> RejectsWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _publish(path: str, scratch: IO[str]) -> None:
+    from .output import atomic_file
+
+    if is_workbook_name(path):
+        from .workbook_out import Column, Table, write_workbook
+
+        rows = csv.reader(scratch)
+        header = next(rows)
+        # cells as text, as read: a workbook needs no guard against formulas (the
+        # writer keeps the one a value starting with ' needs to read back the same)
+        cells = ([unguard(c) for c in row] for row in rows)
+        table = Table("rejects", [Column(h, "code") for h in header], cells)
+        write_workbook(path, [table])
+        return
+    with atomic_file(path, "w", encoding="utf-8-sig", newline="") as out:
+        while block := scratch.read(1 << 16):
+            out.write(block)
 
 
 def _guard(cell: str) -> str:
@@ -82,7 +112,8 @@ def write_rejects(
     header: list[str],
     rejected: Iterable[tuple[list[str], list[RowError]]],
 ) -> None:
-    """Write the rejected rows to a CSV (UTF-8 with BOM) that can be fixed and imported again."""
+    """Write the rejected rows to a CSV (UTF-8 with BOM) or workbook that can be fixed
+    and imported again."""
     with RejectsWriter(path, header) as writer:
         for raw, errors in rejected:
             writer.add(raw, errors)

@@ -279,7 +279,7 @@ def _invisible(ch: str, *, lines: bool) -> bool:
     if ch in _BIDI or ch in "\u2028\u2029":
         return True
     if unicodedata.category(ch) == "Cc":
-        return not (lines and ch in "\n\t")
+        return not (lines and ch in "\r\n\t")
     return False
 
 

@@ -230,6 +230,64 @@ def read(db: str | None, work: Callable[..., Any]) -> Any:
         ledger.engine.dispose()
 
 
+def ledger_file(db: str | None) -> str | None:
+    """The ledger's SQLite file (None on a server), without opening the ledger: an
+    output path is checked against it before anything is read or written."""
+    from ..db import is_sqlite, ledger_url
+
+    url = ledger_url(db)
+    return url[len("sqlite:///") :] if is_sqlite(url) else None
+
+
+def output_format(
+    output: str | os.PathLike | None,
+    chosen: str | None,
+    formats: dict[str, str],
+    *,
+    default: str,
+) -> str:
+    """The format to write: --format, else what -o's extension says (`formats`:
+    extension -> format, those this command writes).
+
+    Without --format, an extension the command does not write is refused.  With
+    it, --format wins over a text extension (`--format json -o out.txt`), but text
+    never goes into a file named .xlsx (or .docx, .pdf …) and a workbook never
+    into a file named .csv, .txt …
+    """
+    if output is None:
+        return chosen or default
+    from pathlib import Path
+
+    suffix = Path(output).suffix.lower()
+    if chosen is None:
+        if suffix not in formats:
+            known = " ".join(sorted(formats))
+            raise FugongError(
+                f"-o {output}: 不能写 '{suffix or '无扩展名'}' 文件；可用扩展名: {known}"
+                "（或用 --format 指定格式）",
+                f"-o {output}: fugong does not write '{suffix or 'extensionless'}' files; "
+                f"use {known} (or give --format)",
+            )
+        return formats[suffix]
+    if chosen == "xlsx":
+        mismatch = suffix != ".xlsx" and (suffix in _TEXT_EXTENSIONS or suffix in _DOCUMENTS)
+    else:
+        mismatch = suffix == ".xlsx" or suffix in _DOCUMENTS
+    if mismatch:
+        raise FugongError(
+            f"-o {output}: 扩展名 {suffix} 与 --format {chosen} 不符",
+            f"-o {output}: the extension {suffix} does not go with --format {chosen}",
+        )
+    return chosen
+
+
+# Text files fugong writes, and documents it never writes.
+_TEXT_EXTENSIONS = frozenset({".csv", ".json", ".md", ".txt", ".html", ".htm"})
+_DOCUMENTS = frozenset(
+    {".xls", ".xlsm", ".xlsb", ".ods", ".doc", ".docx", ".odt", ".pdf", ".ppt", ".pptx", ".zip"}
+)
+
+
 def scope_codes(session, district: str | None) -> list[str] | None:
     """The district codes named by --district (None: the whole ledger)."""
     if district is None:

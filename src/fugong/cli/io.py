@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from .common import ByOpt, DbOpt, LangOpt, business_day, handles_errors, lang_of, parse_day, warn
+from .common import (
+    ByOpt,
+    DbOpt,
+    LangOpt,
+    business_day,
+    handles_errors,
+    lang_of,
+    ledger_file,
+    output_format,
+    parse_day,
+    warn,
+)
 
 
 class Layout(str, Enum):
@@ -20,12 +31,21 @@ class Layout(str, Enum):
 class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
+
+
+EXPORT_EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 
 
 @handles_errors
 def import_(
     layout: Annotated[Layout, typer.Argument(metavar="LEDGER", help="Which ledger the sheet is.")],
-    file: Annotated[str, typer.Argument(help="A CSV file, or - for standard input.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A CSV file or an Excel workbook (.xlsx, .xls), or - for CSV on standard input."
+        ),
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and say what would change; write nothing.")
     ] = False,
@@ -34,7 +54,19 @@ def import_(
         typer.Option("--skip-invalid", help="Write the valid rows, skip the bad ones (exit 3)."),
     ] = False,
     rejects: Annotated[
-        str | None, typer.Option("--rejects", help="With --skip-invalid: write the bad rows here.")
+        str | None,
+        typer.Option(
+            "--rejects",
+            help="With --skip-invalid: write the bad rows here (.csv, or .xlsx for a workbook).",
+        ),
+    ] = None,
+    sheet_name: Annotated[
+        str | None,
+        typer.Option(
+            "--sheet",
+            help="The workbook's sheet to read: its name or number (default: the first "
+            "sheet whose header names an enterprise column).",
+        ),
     ] = None,
     encoding: Annotated[
         str | None,
@@ -48,14 +80,15 @@ def import_(
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Import a sheet (CSV) into a ledger: all rows or none, matching what is already there.
+    """Import a sheet (CSV or workbook) into a ledger: all rows or none, matching what is
+    already there.
 
-    Example: fugong import plans 沙湾复产台账.csv --date 2020-02-14 --dry-run
+    Example: fugong import plans 沙湾复产台账.xlsx --date 2020-02-14 --dry-run
     """
     from ..db import open_ledger
     from ..errors import FugongError, SheetError
     from ..importer import import_sheet
-    from ..ingest import open_sheet
+    from ..ingest import SheetFile, open_sheet
     from ..output import check_target
     from ..registry import county_resolver
     from ..rejects import RejectsWriter
@@ -87,13 +120,14 @@ def import_(
         if spooled is not None:
             spooled.seek(0)
         sheet = open_sheet(
-            file,
+            SheetFile(file, sheet=sheet_name),
             layout.value,
             encoding=encoding,
             resolve_district=county_resolver(unit.session),
             stdin=spooled,
             lang=language,
         )
+        unit.batch.source = sheet.file  # a workbook's sheet: FILE[SHEET]
         with sheet:
             writer = RejectsWriter(rejects, sheet.header) if (skip_invalid and rejects) else None
             try:
@@ -189,51 +223,90 @@ def _progress():
 def export(
     layout: Annotated[Layout, typer.Argument(metavar="LEDGER", help="Which ledger to export.")],
     fmt: Annotated[
-        ExportFormat | None, typer.Option("--format", help="csv (default) or json.")
+        ExportFormat | None,
+        typer.Option("--format", help="csv (default), json or xlsx (or what -o's extension says)."),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file.")
+        Path | None, typer.Option("-o", "--output", help="Write to this file (.csv .json .xlsx).")
     ] = None,
     as_of: Annotated[str, typer.Option("--as-of", help="The ledger as of this day.")] = "today",
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Export a ledger in the layout `import` reads (CSV as UTF-8 with BOM for Excel).
+    """Export a ledger in the layout `import` reads: CSV (UTF-8 with BOM), JSON or a workbook.
 
-    Example: fugong export plans -o plans.csv
+    A workbook has the English column names, or with --lang zh the Chinese ones
+    (and Chinese words for the values); import reads both back.
+
+    Example: fugong export plans -o plans.xlsx --lang zh
     """
     from .. import render
     from ..asof import View
-    from ..errors import FugongError
     from ..layouts import COLUMNS
-    from ..listing import ROWS
+    from ..listing import ITER_ROWS
+    from ..output import atomic_file, check_target
     from .common import read
 
     language = lang_of(lang)
+    chosen = output_format(output, fmt.value if fmt else None, EXPORT_EXTENSIONS, default="csv")
+    if output is not None:
+        check_target(output, ledger_file=ledger_file(db))
+    elif chosen == "xlsx":
+        refuse_workbook_on_terminal()
     day = parse_day(as_of, what="--as-of")
-    chosen = (
-        fmt.value if fmt else ("json" if output and output.suffix.lower() == ".json" else "csv")
-    )
-    rows = read(db, lambda session: ROWS[layout.value](session=session, view=View(day)))
     columns = COLUMNS[layout.value]
-    to_text = render.json_rows if chosen == "json" else render.csv_text
-    text = to_text(rows, columns)
-    if output is None:
-        if chosen == "csv":
+    counted = [0]
+
+    def counting(rows):
+        for row in rows:
+            counted[0] += 1
+            yield row
+
+    def work(session):
+        rows = counting(ITER_ROWS[layout.value](session=session, view=View(day)))
+        if chosen == "xlsx":
+            from ..workbook_out import export_table, workbook_to, write_workbook
+
+            # --lang zh asks for Chinese headers; without it the layout's English names
+            table = export_table(layout.value, rows, chinese=lang is not None and language == "zh")
+            if output is None:
+                workbook_to(sys.stdout.buffer, [table])
+            else:
+                write_workbook(output, [table])
+        elif chosen == "json":
+            text = render.json_rows(list(rows), columns)
+            if output is None:
+                typer.echo(text, nl=False)
+            else:
+                with atomic_file(output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+        elif output is None:
             sys.stdout.write("\ufeff")
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8-sig" if chosen == "csv" else "utf-8")
-    except OSError as exc:
+            render.write_csv(rows, columns, sys.stdout)
+            sys.stdout.flush()
+        else:
+            with atomic_file(output, "w", encoding="utf-8-sig", newline="") as handle:
+                render.write_csv(rows, columns, handle)
+
+    read(db, work)
+    if output is not None:
+        warn(
+            f"wrote {counted[0]} rows to {output}"
+            if language == "en"
+            else f"已导出 {counted[0]} 行到 {output}"
+        )
+
+
+def refuse_workbook_on_terminal() -> None:
+    """A workbook is binary: written to a pipe or a file, never onto a terminal."""
+    from ..errors import FugongError
+
+    if sys.stdout.isatty():
         raise FugongError(
-            f"无法写入 {output}: {exc.strerror}", f"cannot write {output}: {exc.strerror}"
-        ) from None
-    warn(
-        f"wrote {len(rows)} rows to {output}"
-        if language == "en"
-        else f"已导出 {len(rows)} 行到 {output}"
-    )
+            "不能把 Excel 工作簿输出到终端；请用 -o FILE.xlsx，或重定向到文件（> FILE.xlsx）",
+            "will not write an Excel workbook to a terminal; use -o FILE.xlsx or redirect "
+            "(> FILE.xlsx)",
+        )
 
 
 def register(app: typer.Typer) -> None:

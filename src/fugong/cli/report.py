@@ -26,9 +26,10 @@ class ReportFormat(str, Enum):
     plain = "plain"
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
 
 
-EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".txt": "plain"}
+EXTENSIONS = {".json": "json", ".csv": "csv", ".md": "markdown", ".txt": "plain", ".xlsx": "xlsx"}
 
 
 @handles_errors
@@ -51,7 +52,7 @@ def report(
         ReportFormat | None,
         typer.Option(
             "--format",
-            help="table, markdown, plain, csv or json (default: table, "
+            help="table, markdown, plain, csv, json or xlsx (default: table, "
             "or what -o's extension says).",
         ),
     ] = None,
@@ -65,45 +66,78 @@ def report(
 
     Example: fugong report --district 沙湾 --as-of 2020-02-14 --format json
     """
-    from ..errors import FugongError
+    from ..output import check_target, write_text
     from ..registry import resolve_district, the_city
     from ..reports import report as build
+    from .common import ledger_file, output_format
 
     language = lang_of(lang)
     day = parse_day(as_of, what="--as-of")
     moment = parse_known_at(known_at)
-    chosen = fmt.value if fmt else None
-    if chosen is None and output is not None:
-        chosen = EXTENSIONS.get(output.suffix.lower(), "plain")
-    chosen = chosen or "table"
+    chosen = output_format(output, fmt.value if fmt else None, EXTENSIONS, default="table")
+    if output is not None:
+        check_target(output, ledger_file=ledger_file(db))
+    elif chosen == "xlsx":
+        from .io import refuse_workbook_on_terminal
+
+        refuse_workbook_on_terminal()
 
     def work(session):
         if district is not None:
             scope = resolve_district(session=session, text=district)
         else:
             scope = the_city(session=session)
-        return build(
+        doc = build(
             session=session,
             district=scope,
             as_of=day,
             known_at=moment,
             all_enterprises=all_enterprises,
         )
+        if chosen == "xlsx":
+            return doc, _details(session, scope, day, moment, all_enterprises)
+        return doc
 
     doc = read(db, work)
+    if chosen == "xlsx":
+        _workbook(*doc, language, output)
+        if output is not None:
+            typer.echo(f"wrote {output}" if language == "en" else f"已写入 {output}", err=True)
+        return
     text = _render(doc, chosen, language, to_terminal=output is None and sys.stdout.isatty())
     if output is None:
         if text is not None:
             typer.echo(text, nl=False)
         return
-    encoding = "utf-8-sig" if chosen == "csv" else "utf-8"
-    try:
-        output.write_text(text, encoding=encoding)
-    except OSError as exc:
-        raise FugongError(
-            f"无法写入 {output}: {exc.strerror}", f"cannot write {output}: {exc.strerror}"
-        ) from None
+    write_text(output, text, bom=chosen == "csv")
     typer.echo(f"wrote {output}" if language == "en" else f"已写入 {output}", err=True)
+
+
+def _details(session, scope, day, moment, all_enterprises) -> dict:
+    """The lists of a report workbook's detail sheets."""
+    from ..asof import View
+    from ..listing import report_details
+    from ..registry import district_codes_in
+
+    return report_details(
+        session=session,
+        view=View(day, moment),
+        district_codes=district_codes_in(session=session, district=scope),
+        all_enterprises=all_enterprises,
+    )
+
+
+def _workbook(doc, details, language, output) -> None:
+    """The report as a workbook: the figures with the title block, and the detail sheets."""
+    from .. import __version__, clock
+    from ..workbook_out import report_tables, workbook_to, write_workbook
+
+    generated = doc.get("generated_at") or clock.shown(clock.now_utc())
+    tables = report_tables(doc, details, language, generated_at=generated, version=__version__)
+    if output is None:
+        workbook_to(sys.stdout.buffer, tables)
+    else:
+        write_workbook(output, tables)
 
 
 def _render(doc, fmt: str, language: str, *, to_terminal: bool) -> str | None:
