@@ -119,7 +119,7 @@ class PgServer:
 
         self._drop(self.template)
         self.conn.execute(f'CREATE DATABASE "{self.template}"')
-        ledger = open_ledger(self.sqlalchemy_url(self.template))
+        ledger = open_ledger(self.sqlalchemy_url(self.template), create=True)
         ledger.engine.dispose()
 
     def _create(self) -> str:
@@ -197,7 +197,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from fugong.db import open_ledger
 
     path = tmp_path_factory.mktemp("template") / "ledger.db"
-    ledger = open_ledger(str(path))
+    ledger = open_ledger(str(path), create=True)
     ledger.engine.dispose()  # the last connection to close checkpoints the WAL away
     gc.collect()
     assert not Path(f"{path}-wal").exists(), "the template's WAL was not checkpointed"

@@ -179,7 +179,7 @@ def test_schema_head_is_the_newest_migration():
 
 
 def test_opening_an_empty_ledger_creates_the_schema_and_the_districts(blank_db_url, read_ledger):
-    ledger = open_ledger(blank_db_url)
+    ledger = open_ledger(blank_db_url, create=True)
     try:
         assert schema_revision(ledger) == SCHEMA_HEAD
         with ledger.session() as session:

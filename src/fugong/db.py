@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
 from .errors import FugongError
@@ -42,23 +42,45 @@ def default_path() -> Path:
 
 
 def ledger_url(db: str | None = None) -> str:
-    """The SQLAlchemy URL of the ledger: --db, else FUGONG_DB, else the data directory."""
+    """The SQLAlchemy URL of the ledger: --db, else FUGONG_DB, else the data directory.
+
+    A plain path is a SQLite file — taken as a path: `#`, `?`, `%` and spaces are
+    characters of the name, never URI syntax.  A `postgresql://` URL is a server
+    (psycopg 3, the driver fugong ships).  Any other URL, and SQLite in memory
+    (where writes would vanish), is refused.
+    """
     chosen = db or os.environ.get("FUGONG_DB") or str(default_path())
-    if "://" in chosen:
-        if chosen.startswith("postgresql://"):
-            # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2
-            chosen = "postgresql+psycopg://" + chosen[len("postgresql://") :]
+    if "://" not in chosen:
+        return "sqlite:///" + os.path.abspath(os.path.expanduser(chosen))
+    scheme = chosen.split("://", 1)[0].lower()
+    if scheme in ("postgresql", "postgres"):
+        # psycopg 3 is the driver we ship; a bare postgresql:// would ask for psycopg2
+        return "postgresql+psycopg://" + chosen.split("://", 1)[1]
+    if scheme.startswith("postgresql+"):
         return chosen
-    return "sqlite:///" + str(Path(chosen).expanduser().absolute())
+    if scheme.startswith("sqlite"):
+        path = chosen.split("://", 1)[1]
+        if not path.startswith("/") or path in ("/", "/:memory:"):
+            raise FugongError(
+                "不支持内存中的 SQLite 账本 (写入会丢失); 请给出账本文件路径",
+                "an in-memory SQLite ledger is refused (its writes would vanish); give a file path",
+            )
+        return "sqlite:///" + os.path.abspath(path[1:] if path.startswith("//") else path)
+    raise FugongError(
+        f"不支持的数据库 '{scheme}': 账本是一个 SQLite 文件路径, 或 postgresql:// 地址",
+        f"unsupported database '{scheme}': a ledger is a SQLite file path or a postgresql:// URL",
+    )
+
+
+def sqlite_path(url: str) -> str:
+    return url[len("sqlite:///") :]
 
 
 def describe(url: str) -> str:
     """The ledger as a user names it: a path for SQLite, the URL without password otherwise."""
-    if url.startswith("sqlite:///"):
-        return url[len("sqlite:///") :]
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    if is_sqlite(url):
+        return sqlite_path(url)
+    return mask_secrets(url)
 
 
 _PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):\S*@")
@@ -75,23 +97,26 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str) -> Engine:
     if is_sqlite(url):
-        path = Path(url[len("sqlite:///") :])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FugongError(f"无法创建账本目录 {path.parent}: {exc}") from None
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        # a URL object, not a string: the path is never parsed as URI syntax
+        target = URL.create("sqlite", database=sqlite_path(url))
+        engine = create_engine(target, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         _sqlite_setup(engine)
         return engine
     try:
         return create_engine(url, pool_pre_ping=False)
     except ModuleNotFoundError as exc:
         raise FugongError(
-            f"缺少数据库驱动 ({exc.name}); 请安装: pip install 'fugong[postgres]'",
-            f"database driver missing ({exc.name}); install: pip install 'fugong[postgres]'",
+            f"缺少 PostgreSQL 驱动 ({exc.name}); 请在安装 fugong 的环境中安装: pip install 'psycopg[binary]'",
+            f"the PostgreSQL driver is missing ({exc.name}); install it where fugong is "
+            "installed: pip install 'psycopg[binary]'",
         ) from None
     except Exception as exc:  # malformed URL and the like
-        raise FugongError(f"无法识别的数据库地址: {url} ({exc})") from None
+        shown = mask_secrets(url)
+        reason = mask_secrets(str(exc))
+        raise FugongError(
+            f"无法识别的数据库地址: {shown} ({reason})",
+            f"malformed database URL: {shown} ({reason})",
+        ) from None
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -149,7 +174,7 @@ class Ledger:
     @property
     def file(self) -> str | None:
         """The SQLite file (None on a server): outputs must never be written over it."""
-        return self.url[len("sqlite:///") :] if self.sqlite else None
+        return sqlite_path(self.url) if self.sqlite else None
 
     @contextmanager
     def session(self, *, reading: bool = False, bulk: bool = False) -> Iterator[Session]:
@@ -195,32 +220,65 @@ def is_busy(exc: OperationalError) -> bool:
     )
 
 
-def open_ledger(db: str | None = None, *, upgrade: bool = True) -> Ledger:
-    """Open (and if needed create or upgrade) the ledger named by --db / FUGONG_DB."""
-    ledger = Ledger(ledger_url(db))
-    if upgrade:
+def open_ledger(db: str | None = None, *, create: bool = False) -> Ledger:
+    """Open the ledger named by --db / FUGONG_DB, bringing an older one to the current
+    schema.  Only `init` creates a ledger (`create`): any other command on a
+    missing ledger is refused and creates nothing, so a mistyped path never
+    yields an empty report (SPEC "Names, paths and the ledger file")."""
+    url = ledger_url(db)
+    where = describe(url)
+    missing = FugongError(
+        f"账本不存在: {where}; 先运行 fugong init", f"no ledger at {where}; run fugong init first"
+    )
+    if is_sqlite(url) and not create:
+        path = Path(sqlite_path(url))
+        if not path.is_file():
+            raise missing
+    if is_sqlite(url) and create:
+        folder = Path(sqlite_path(url)).parent
         try:
-            current = schema_revision(ledger)
-        except OperationalError as exc:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
             raise FugongError(
-                f"无法打开账本 {describe(ledger.url)}: {exc.orig}",
-                f"cannot open the ledger {describe(ledger.url)}: {exc.orig}",
+                f"无法创建账本目录 {folder}: {exc.strerror}",
+                f"cannot create the ledger's folder {folder}: {exc.strerror}",
             ) from None
-        if current != SCHEMA_HEAD:
-            from .schema import upgrade_schema
+    ledger = Ledger(url)
+    try:
+        current = schema_revision(ledger)
+    except (OperationalError, DatabaseError) as exc:
+        ledger.engine.dispose()
+        reason = mask_secrets(str(exc.orig)).strip()
+        raise FugongError(
+            f"无法打开账本 {where}: {reason}", f"cannot open the ledger {where}: {reason}"
+        ) from None
+    if current is None and not create:
+        ledger.engine.dispose()
+        raise missing
+    if current is not None and (not current.isdigit() or int(current) > int(SCHEMA_HEAD)):
+        ledger.engine.dispose()
+        raise FugongError(
+            f"账本 {where} 来自更新版本的 fugong (结构版本 {current}, 本程序只认识到 "
+            f"{SCHEMA_HEAD}); 请升级 fugong",
+            f"the ledger {where} was written by a newer fugong (schema {current}; this one "
+            f"knows up to {SCHEMA_HEAD}); upgrade fugong",
+        )
+    if current != SCHEMA_HEAD:
+        from .schema import upgrade_schema
 
-            upgrade_schema(ledger.engine)
+        upgrade_schema(ledger.engine)
     return ledger
 
 
 def schema_revision(ledger: Ledger) -> str | None:
-    """The Alembic revision the ledger is at, None for an empty database."""
+    """The Alembic revision the ledger is at, None for a database without a ledger.
+
+    Raises what the database raises when it cannot be opened or is not one."""
     with ledger.engine.execution_options(fugong_read=True).connect() as conn:
-        try:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception:
-            conn.rollback()
+        tables = set(conn.dialect.get_table_names(conn))
+        if "alembic_version" not in tables:
             return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 # Imports assign the ids of new records themselves so they can write in bulk.

@@ -8,7 +8,9 @@ and PostgreSQL.  Only imported when a ledger is not yet at SCHEMA_HEAD.
 from __future__ import annotations
 
 import csv
+import io
 from importlib import resources
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -39,22 +41,60 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
             session.commit()
 
 
-def load_districts(session: Session, source=None) -> int:
-    """Insert the districts of a table (default: the bundled 乐山市 one) that the
-    ledger does not have yet.  Columns: code, name, short_names (";"-separated),
-    parent (the city's code; empty for the city itself)."""
-    known = set(session.exec(select(District.code)).all())
-    added = 0
-    source = source or resources.files("fugong.data") / "districts.csv"
-    with source.open(encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    missing = {"code", "name", "short_names", "parent"} - set(rows[0] if rows else {})
+COLUMNS = ("code", "name", "short_names", "parent")
+
+
+def read_districts(source=None) -> list[dict[str, str]]:
+    """A district table (default: the bundled 乐山市 one), checked row by row.
+
+    Columns: code, name, short_names (";"-separated), parent (the city's code;
+    empty for the city itself).  UTF-8 (with or without BOM) or GB18030.  Every
+    row needs a code and a name; errors name the file and the line.
+    """
+    name = str(source) if source is not None else "districts.csv"
+    if source is None:
+        data = (resources.files("fugong.data") / "districts.csv").read_bytes()
+    else:
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise FugongError(
+                f"无法读取 {name}: {exc.strerror}", f"cannot read {name}: {exc.strerror}"
+            ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise FugongError(
+                f"{name}: 无法解码 (应为 UTF-8 或 GBK)", f"{name}: cannot be decoded (UTF-8 or GBK)"
+            ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = set(COLUMNS) - set(reader.fieldnames or ())
     if missing:
         raise FugongError(
-            f"{source}: 区县表缺少列: {', '.join(sorted(missing))}",
-            f"{source}: the district table lacks columns: {', '.join(sorted(missing))}",
+            f"{name}:1: 区县表缺少列: {', '.join(sorted(missing))}",
+            f"{name}:1: the district table lacks columns: {', '.join(sorted(missing))}",
         )
-    for row in rows:
+    rows = []
+    for row in reader:
+        values = {c: (row.get(c) or "").strip() for c in COLUMNS}
+        if not values["code"] or not values["name"]:
+            column = "code" if not values["code"] else "name"
+            raise FugongError(
+                f"{name}:{reader.line_num}: {column}: 缺少区县代码或名称",
+                f"{name}:{reader.line_num}: {column}: a district needs a code and a name",
+            )
+        rows.append(values)
+    return rows
+
+
+def load_districts(session: Session, rows: list[dict[str, str]] | None = None) -> int:
+    """Insert the districts of a table (default: the bundled one) the ledger lacks."""
+    known = set(session.exec(select(District.code)).all())
+    added = 0
+    for row in rows if rows is not None else read_districts():
         if row["code"] in known:
             continue
         session.add(
@@ -65,5 +105,6 @@ def load_districts(session: Session, source=None) -> int:
                 parent=row["parent"] or None,
             )
         )
+        known.add(row["code"])
         added += 1
     return added

@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from ..errors import FugongError
 from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, parse_id, read
 
 db_app = typer.Typer(help="Where the ledger is.", no_args_is_help=True)
@@ -44,17 +43,13 @@ def init(
     Example: fugong init --sample
     """
     from ..db import describe, open_ledger
-    from ..schema import upgrade_schema
+    from ..schema import load_districts, read_districts
 
     language = lang_of(lang)
-    ledger = open_ledger(db, upgrade=False)
-    upgrade_schema(ledger.engine)
-    if districts is not None:
-        from ..schema import load_districts
-
-        if not districts.is_file():
-            raise FugongError(f"找不到文件 {districts}", f"no such file: {districts}")
-        added = ledger.write(lambda session: load_districts(session, districts))
+    table = read_districts(districts) if districts is not None else None  # before any write
+    ledger = open_ledger(db, create=True)
+    if table is not None:
+        added = ledger.write(lambda session: load_districts(session, table))
         typer.echo(
             f"districts added: {added}" if language == "en" else f"新增区县: {added}", err=True
         )
