@@ -106,7 +106,8 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=False)
     except ModuleNotFoundError as exc:
         raise FugongError(
-            f"缺少 PostgreSQL 驱动 ({exc.name}); 请在安装 fugong 的环境中安装: pip install 'psycopg[binary]'",
+            f"缺少 PostgreSQL 驱动 ({exc.name}); "
+            "请在安装 fugong 的环境中安装: pip install 'psycopg[binary]'",
             f"the PostgreSQL driver is missing ({exc.name}); install it where fugong is "
             "installed: pip install 'psycopg[binary]'",
         ) from None
