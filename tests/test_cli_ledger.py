@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import typer
 
+from fugong.clock import today as office_today  # the office's today (SPEC "Clock and order")
 from fugong.models import (
     Batch,
     Enterprise,
@@ -165,11 +166,11 @@ def test_who_records_is_by_else_fugong_user_else_os_user(cli, ledger):
 
 def test_business_date_defaults_to_today_and_as_of_understands_today_yesterday(cli, ledger):
     ok(cli("enterprise", "add", A, "--district", "沙湾"))
-    assert one(ledger.all(EnterpriseEvent)).business_date == date.today()
+    assert one(ledger.all(EnterpriseEvent)).business_date == office_today()
     assert [r["name"] for r in rows(cli, "enterprise")] == [A]
     assert [r["name"] for r in rows(cli, "enterprise", "--as-of", "today")] == [A]
     assert rows(cli, "enterprise", "--as-of", "yesterday") == []
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (office_today() - timedelta(days=1)).isoformat()
     assert rows(cli, "enterprise", "--as-of", yesterday) == []
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from fugong.clock import today as office_today  # the office's today (SPEC "Clock and order")
 from fugong.models import Enterprise
 
 D = date.fromisoformat
@@ -319,7 +320,7 @@ def test_plan_dates_come_from_their_own_columns_else_date_else_today(cli, tmp_pa
     today = sheet(tmp_path / "today.csv", "企业名称,区县,复产状态\n丁公司,沙湾,计划复产\n")
     imported(cli, "plans", today)
     [d] = plan_events(log(cli), "丁公司")
-    assert d["business_date"] == date.today().isoformat()
+    assert d["business_date"] == office_today().isoformat()
 
 
 def test_problem_dates_raised_on_and_resolved_on(cli, ledger, tmp_path):

@@ -292,7 +292,7 @@ def test_sheets_imported_again_in_any_order_change_nothing(cli, ledger, tmp_path
     plans = {p["name"]: p for p in json.loads(_ok(cli("plan", "list", "--format", "json")).stdout)}
     assert (plans["甲公司"]["status"], plans["甲公司"]["resumed_on"]) == ("resumed", "2020-02-10")
     again = _ok(cli("import", "plans", paths[0][1], "--date", "2020-02-10"))
-    assert "其中 1 行" in again.stderr  # the row restating a superseded value is counted
+    assert "所填值已被同日更晚记录改过的行 (未重复登记; 如需改回请用登记命令): 1" in again.stderr
 
 
 def test_the_sample_sheets_imported_again_change_nothing(cli, ledger):

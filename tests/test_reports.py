@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 from spec_facts import CITY, DISTRICTS
 
+from fugong.clock import today as office_today  # the office's today (SPEC "Clock and order")
+
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("FUGONG_UPDATE_GOLDEN") == "1"
 
@@ -483,7 +485,7 @@ def test_json_golden_has_no_run_dependent_values():
         doc = json.loads(text)
         assert doc["known_at"] is None
         assert doc["as_of"] == GOLDEN_DAY.isoformat()
-        assert date.today().isoformat() not in text
+        assert office_today().isoformat() not in text
         assert "recorded_at" not in text
         for part in doc.get("districts", []):
             assert part["known_at"] is None
@@ -778,7 +780,7 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
 
 
 def test_as_of_today_and_yesterday(cli):
-    today = date.today()
+    today = office_today()
     yesterday = today - timedelta(days=1)
     r = Recorder(cli)
     r.register(SA1, "沙湾", yesterday - timedelta(days=3))

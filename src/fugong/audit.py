@@ -174,27 +174,59 @@ def _cache_findings(session: Session) -> list[Finding]:
 
 
 def backup(*, url: str, target: Path) -> None:
-    """A consistent copy of a SQLite ledger, taken with SQLite's online backup API."""
-    import sqlite3
+    """A consistent copy of a SQLite ledger, taken with SQLite's online backup API.
 
-    if not url.startswith("sqlite:///"):
+    Written whole or not at all: into a temporary file beside the target, which
+    becomes the target only when the copy is complete (a killed or failed backup
+    leaves no half-written file that would open as an empty ledger).  An
+    existing file is never overwritten, the ledger itself least of all.
+    """
+    import os
+    import sqlite3
+    import tempfile
+    from urllib.parse import quote
+
+    from .db import is_sqlite, sqlite_path
+    from .output import check_target
+
+    if not is_sqlite(url):
         raise FugongError(
             "backup 只用于 SQLite 账本; PostgreSQL 请用 pg_dump",
             "backup is for SQLite ledgers; for PostgreSQL use pg_dump",
         )
-    source_path = url[len("sqlite:///") :]
+    source_path = sqlite_path(url)
+    check_target(target, ledger_file=source_path, what="backup")
     if target.exists():
         raise FugongError(f"{target} 已存在, 不覆盖", f"{target} exists; not overwriting it")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    folder = target.parent if str(target.parent) else Path(".")
     try:
-        dest = sqlite3.connect(target)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+    except OSError as exc:
+        raise FugongError(
+            f"无法写入 {target}: {exc.strerror}", f"cannot write {target}: {exc.strerror}"
+        ) from None
+    try:
+        # a URI, to open read-only; the path percent-encoded (# ? % are characters)
+        source = sqlite3.connect(f"file:{quote(source_path)}?mode=ro", uri=True, timeout=30)
         try:
-            with dest:
-                source.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            dest = sqlite3.connect(temporary)
+            try:
+                with dest:
+                    source.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                dest.close()
         finally:
-            dest.close()
-    except sqlite3.Error as exc:
+            source.close()
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.link(temporary, target)  # never over a file that appeared meanwhile
+    except FileExistsError:
+        raise FugongError(
+            f"{target} 已存在, 不覆盖", f"{target} exists; not overwriting it"
+        ) from None
+    except (sqlite3.Error, OSError) as exc:
         raise FugongError(f"备份失败: {exc}", f"backup failed: {exc}") from None
     finally:
-        source.close()
+        Path(temporary).unlink(missing_ok=True)

@@ -119,8 +119,9 @@ class ImportSummary:
             )
             if self.superseded:
                 text += (
-                    f" (of which {self.superseded} restate a value a later entry of the same "
-                    "date changed; use the recording command to go back to it)"
+                    f"; rows restating a value a later entry of the same date changed "
+                    f"(not recorded again; to go back to it, use the recording command): "
+                    f"{self.superseded}"
                 )
             if self.totals:
                 text += f"; total rows skipped: {self.totals}"
@@ -134,8 +135,8 @@ class ImportSummary:
         )
         if self.superseded:
             text += (
-                f" (其中 {self.superseded} 行所填的值已被同日更晚的记录改过, 未重复登记; "
-                "如需改回请用登记命令)"
+                f"; 所填值已被同日更晚记录改过的行 (未重复登记; 如需改回请用登记命令): "
+                f"{self.superseded}"
             )
         if self.totals:
             text += f"; 跳过合计行: {self.totals}"

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -76,6 +79,10 @@ __all__ = [
     "SheetRow",
     "open_sheet",
 ]
+
+# A cell of a megabyte (a pasted report in a 备注) is read, not refused: the csv
+# module's default limit (128 KiB) would lose its row.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _CACHE_SIZE = 20_000
 _MISSING = object()
@@ -216,6 +223,17 @@ class RowBlock:
                 yield self.row(k), RowErrors(self.lines[k], self.raw[k])
 
 
+def _identity(stream) -> tuple[int, int] | None:
+    """Size and modification time of the file behind a stream (None: not a file)."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
 def _digits(text: str) -> bool:
     """Whether a name could be all digits (check_name decides exactly)."""
     return text.lstrip("#＃").isdigit()
@@ -330,8 +348,14 @@ class Sheet:
             self._seen = FirstSeen(self._source.expected_rows)
             self._read_header()
             return
+        self._origin = self._stream  # the file itself, for _check_unchanged and close
+        self._identity = _identity(self._origin)
         head = read_head(self._stream)
         self._seen = FirstSeen(expected_rows(self._stream, head))
+        if b"\r" in head and b"\n" not in head:
+            # line ends of old Mac Excel: a lone CR; such sheets are small, read them whole
+            head = head.replace(b"\r", b"\n")
+            self._stream = io.BytesIO(self._stream.read().replace(b"\r", b"\n"))
         if not head.strip(b" \t\r\n"):
             raise self._fatal(1, "", "空文件，没有表头", "empty file, no header")
         self._refuse_binary(head)
@@ -505,8 +529,21 @@ class Sheet:
                 yield from self._record_blocks(size)
             else:
                 yield from self._blocks(size)
+                self._check_unchanged()
         finally:
             self.close()
+
+    def _check_unchanged(self) -> None:
+        """A file that changed while it was read (another program still writing
+        it, a copy cut short) cannot be imported: its rows are not one sheet."""
+        if self._identity is not None and _identity(self._origin) != self._identity:
+            raise self._fatal(
+                0,
+                "",
+                "文件在读取过程中被修改 (另一程序仍在写入?); 请待文件写完后重新导入",
+                "the file changed while it was read (still being written?); import it again "
+                "when it is complete",
+            )
 
     def _record_blocks(self, size: int) -> Iterator[RowBlock]:
         lines: list[int] = []
@@ -953,6 +990,9 @@ class Sheet:
             self._source.close()
         if self._owned:
             self._stream.close()
+            origin = getattr(self, "_origin", None)
+            if origin is not None and origin is not self._stream:
+                origin.close()
 
     def __enter__(self) -> Sheet:
         return self

@@ -137,9 +137,12 @@ def find(*, session: Session, ref: str) -> Found:
     Unknown -> an error with close names.
     """
     text = ref.strip()
+    if not name_key(text):
+        raise FugongError("未指明企业 (编号、统一社会信用代码或名称)", "no enterprise given")
     by_id = _ID.fullmatch(text)
     if by_id:
-        found = session.get(Enterprise, int(by_id.group(1)))
+        number = int(by_id.group(1))
+        found = session.get(Enterprise, number) if number < 2**31 else None
         if found is not None and found.live:
             return Found(found)
         raise FugongError(f"未知企业编号 {text}", f"unknown enterprise id {text}")

@@ -375,4 +375,7 @@ def parse_record_id(text: str) -> int:
     found = _ID.fullmatch(text.strip())
     if not found:
         raise ValueProblem("编号应为数字", "an id is a number")
-    return int(found.group(1))
+    number = int(found.group(1))
+    if number >= 2**31:  # no record has such an id (the databases' integer ids end there)
+        raise ValueProblem("没有这个编号", "no such id")
+    return number

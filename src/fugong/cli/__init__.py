@@ -45,5 +45,46 @@ report.register(app)
 io.register(app)
 
 
+# Environment variables fugong reads: checked like the arguments.
+ENVIRONMENT = ("FUGONG_DB", "FUGONG_USER", "FUGONG_LANG", "FUGONG_TZ", "FUGONG_FORMS")
+
+
+def _undecodable() -> str | None:
+    """The first argument or variable that is not valid UTF-8 (Python keeps such
+    bytes as surrogates, which nothing downstream can store or print)."""
+    import os
+    import sys
+
+    named = [(f"参数 {i} / argument {i}", a) for i, a in enumerate(sys.argv[1:], 1)]
+    named += [(name, os.environ[name]) for name in ENVIRONMENT if name in os.environ]
+    for what, value in named:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return f"{what}: {shown}"
+    return None
+
+
 def main() -> None:
-    app()
+    import sys
+
+    bad = _undecodable()
+    if bad is not None:
+        sys.stderr.write(f"错误: 含有无效的 UTF-8 字节 / not valid UTF-8: {bad}\n")
+        sys.exit(1)
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    try:
+        sys.stdout.flush()
+    except OSError as exc:  # the last bytes of a document could not be written
+        from .common import silence_stdout
+
+        silence_stdout()
+        sys.stderr.write(f"错误: 无法写入标准输出 / cannot write stdout: {exc.strerror}\n")
+        code = 1
+    sys.exit(code)

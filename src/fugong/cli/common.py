@@ -4,6 +4,7 @@ Kept free of SQLAlchemy so that `fugong --help` stays fast: the ledger modules
 are imported inside the commands that open a ledger.
 """
 
+import errno
 import functools
 import os
 import shlex
@@ -68,6 +69,40 @@ def lang_of(lang: Lang | None) -> str:
     return "en" if os.environ.get("FUGONG_LANG", "").lower().startswith("en") else "zh"
 
 
+def _pick(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+_ERRNO_ZH = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EFBIG: "文件超过大小限制",
+    errno.EPIPE: "管道已关闭",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENOENT: "文件或目录不存在",
+    errno.EIO: "输入输出错误",
+    errno.EROFS: "只读文件系统",
+    errno.EISDIR: "是一个目录",
+}
+
+
+def reason(exc: OSError, lang: str) -> str:
+    """An operating system error in the officer's language."""
+    text = exc.strerror or str(exc)
+    return text if lang == "en" else _ERRNO_ZH.get(exc.errno or 0, text)
+
+
+def silence_stdout() -> None:
+    """After stdout failed: point it at /dev/null, so the interpreter's last flush
+    does not fail again (and print a traceback-like notice)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def fail(message: str) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(1)
@@ -79,19 +114,28 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         lang = lang_of(kwargs.get("lang"))
+        prefix = "Error" if lang == "en" else "错误"
         try:
             return func(*args, **kwargs)
         except FugongError as exc:
-            prefix = "Error" if lang == "en" else "错误"
             fail(f"{prefix}: {exc.text(lang)}")
-        except BrokenPipeError:  # `fugong … | head`
-            sys.stderr.close()
-            raise typer.Exit(0) from None
-        except Exception as exc:  # database unreachable, disk full …
+        except BrokenPipeError:  # `fugong … | head`: what was asked for was not all written
+            silence_stdout()
+            fail(f"{prefix}: " + _pick(lang, "无法写入标准输出: 管道已关闭", "stdout: broken pipe"))
+        except OSError as exc:  # disk full, a file size limit, /dev/full …
+            silence_stdout()
+            where = f" {exc.filename}" if exc.filename else ""
+            fail(
+                f"{prefix}: "
+                + _pick(lang, "无法读写", "I/O error")
+                + f"{where}: {reason(exc, lang)}"
+            )
+        except Exception as exc:  # database unreachable, a constraint …
             if type(exc).__module__.startswith(("sqlalchemy", "psycopg", "sqlite3")):
-                orig = getattr(exc, "orig", exc)
-                prefix = "Error" if lang == "en" else "错误"
-                fail(f"{prefix}: 数据库错误 / database error: {orig}")
+                from ..db import mask_secrets
+
+                orig = mask_secrets(str(getattr(exc, "orig", exc)).strip())
+                fail(f"{prefix}: " + _pick(lang, "数据库错误", "database error") + f": {orig}")
             raise
 
     return wrapper
