@@ -93,17 +93,28 @@ def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subq
     )
 
 
+def withdrawn_problems(view: View) -> Select:
+    """The problems withdrawn (作废) as known in the view: out of every figure and list
+    at every date, whatever the withdrawal's business date (it was a mistake, not
+    an event of that day)."""
+    return (
+        select(ProblemEvent.problem_id)
+        .join(Batch, Batch.id == ProblemEvent.batch_id)
+        .where(ProblemEvent.withdrawn.is_(True), view.visible())
+    )
+
+
 def first_dates(kind: str, view: View) -> Subquery:
     """Per record of `kind`: the business date of its earliest visible event (rid, since)."""
     model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
-    return (
-        select(rid.label("rid"), func.min(model.business_date).label("since"))
-        .join(Batch, Batch.id == model.batch_id)
-        .where(view.visible())
-        .group_by(rid)
-        .subquery(f"{kind}_since")
+    query = select(rid.label("rid"), func.min(model.business_date).label("since")).join(
+        Batch, Batch.id == model.batch_id
     )
+    query = query.where(view.visible())
+    if kind == "problem":
+        query = query.where(rid.not_in(withdrawn_problems(view)))
+    return query.group_by(rid).subquery(f"{kind}_since")
 
 
 def enterprise_since(view: View) -> Subquery:
@@ -121,12 +132,15 @@ def enterprise_since(view: View) -> Subquery:
         (Problem, ProblemEvent, "problem_id"),
         (Labour, LabourEvent, "labour_id"),
     ):
-        parts.append(
+        part = (
             select(identity.enterprise_id.label("eid"), model.business_date.label("dated"))
             .join(model, getattr(model, owner) == identity.id)
             .join(Batch, Batch.id == model.batch_id)
             .where(view.visible())
         )
+        if identity is Problem:
+            part = part.where(Problem.id.not_in(withdrawn_problems(view)))
+        parts.append(part)
     entries = union_all(*parts).subquery("entries")
     return (
         select(entries.c.eid, func.min(entries.c.dated).label("since"))

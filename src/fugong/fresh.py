@@ -230,7 +230,7 @@ class FreshWriter:
             cursor.close()
 
     def _insert_records(self) -> None:
-        fields = EVENT_FIELDS["enterprise"]
+        fields = ENTERPRISE_COLUMNS  # what a sheet row says of an enterprise
         listed = ", ".join(f'"{f}"' for f in fields)
         self._run(
             f"INSERT INTO enterprise (id, name, name_key, district, uscc) "

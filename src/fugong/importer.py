@@ -241,12 +241,23 @@ class Importer:
                 Problem.enterprise_id.in_(ids) | (Problem.ref.in_(refs) if refs else False),
                 Problem.live,
             )
+            owners: dict[int, int] = {}
             for pid, eid, ref, raised, key in self.session.execute(query):
                 record = Ref(pid, raised=raised)
+                owners[pid] = eid
                 if ref:
                     self.problems_by_ref[ref] = record
                 self.problems_by_key[(eid, raised, key)] = record
-            self._load_timelines("problem", self.problems_by_key.values())
+            self._load_timelines("problem", list(self.problems_by_key.values()))
+            # a description corrected since (problem edit) still matches a sheet
+            # that has it as it was, or as it is now
+            for record in list(self.problems_by_key.values()):
+                for text in {
+                    v["description"] for _d, _o, v in record.timeline.events if "description" in v
+                }:
+                    self.problems_by_key.setdefault(
+                        (owners[record.id], record.raised, name_key(text)), record
+                    )
         elif self.layout == "labour":
             for lid, eid, job, raised in self.session.execute(
                 select(Labour.id, Labour.enterprise_id, Labour.job_type, Labour.raised_on).where(
@@ -417,6 +428,7 @@ class Importer:
         """Apply one validated row; returns whether it recorded anything."""
         before = self.order
         self.row_superseded = False
+        self.row_withdrawn = False
         own = values.get("raised_on") if self.layout in ("problems", "labour") else None
         ent = self.enterprise(values, line, own)
         if self.layout == "plans":
@@ -467,6 +479,9 @@ class Importer:
             resolved_on=v.get("resolved_on"),
         )
         if ref is not None:
+            if rules.withdrawn(ref.timeline):
+                self.row_withdrawn = True  # 作废: the sheet still lists it; nothing recorded
+                return
             decision = rules.problem_changes(
                 ref.timeline, ref.raised, change, today=self.today, restating=True
             )
@@ -662,6 +677,19 @@ def refusal_error(
     return RowError(sheet.file, line, refusal.column, "", refusal.text(lang))
 
 
+def withdrawn_warning(sheet: Sheet, row, lang: str) -> RowError:
+    column = "description" if "description" in sheet.columns else sheet.columns[0]
+    return RowError(
+        sheet.file,
+        row.line,
+        sheet.column_label(column),
+        sheet.cell_text(row.raw, column),
+        "该问题已作废, 本行未导入"
+        if lang != "en"
+        else "that problem was withdrawn; row not imported",
+    )
+
+
 def import_sheet(
     *,
     unit: UnitOfWork,
@@ -708,6 +736,8 @@ def import_sheet(
                     try:
                         outcome.append(importer.apply(row.values, row.line))
                         superseded += importer.row_superseded
+                        if importer.row_withdrawn:
+                            summary.warnings.append(withdrawn_warning(sheet, row, lang))
                     except Refusal as refusal:
                         error = refusal_error(sheet, row.raw, row.line, refusal, default_date, lang)
                         failed.append((row, error))

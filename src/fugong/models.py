@@ -81,6 +81,10 @@ class EnterpriseEvent(SQLModel, table=True):
     liaison: str | None = None
     contact: str | None = None
     phone: str | None = None
+    # a merge: this enterprise was the same as that one (effective at every date
+    # once recorded; see corrections.py), and whose plan history goes on
+    merged_into: int | None = Field(default=None, foreign_key="enterprise.id")
+    merge_plan: str | None = None  # "kept" | "merged"
 
 
 class Plan(SQLModel, table=True):
@@ -128,6 +132,7 @@ class ProblemEvent(SQLModel, table=True):
     status: str | None = None
     resolution: str | None = None
     reason: str | None = None
+    withdrawn: bool | None = None  # 作废: entered by mistake (every date, once recorded)
 
 
 class Labour(SQLModel, table=True):
@@ -155,7 +160,7 @@ class LabourEvent(SQLModel, table=True):
 # Per ledger: the event model, its identity model, the identity column, and the
 # fields an event may carry.  Used by the as-of queries, the log and undo.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
-    "enterprise": ENTERPRISE_COLUMNS,
+    "enterprise": (*ENTERPRISE_COLUMNS, "merged_into", "merge_plan"),
     "plan": ("status", "planned_on", "returned", "reason", "note", "inspection"),
     "problem": (
         "category",
@@ -165,6 +170,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
         "status",
         "resolution",
         "reason",
+        "withdrawn",
     ),
     "labour": ("needed", "filled", "requirements", "note"),
 }

@@ -436,6 +436,49 @@ def _problem_status(work: _Work, change: ProblemChange, raised: date, today: dat
     work.record(when, diff)
 
 
+def withdrawn(history: Timeline) -> bool:
+    """A problem withdrawn (作废) is out of every figure and list, at every date."""
+    return any(values.get("withdrawn") for _when, _order, values in history.events)
+
+
+def refuse_withdrawn(history: Timeline, pid: int) -> None:
+    if withdrawn(history):
+        raise Refusal(
+            "id",
+            f"问题 #{pid} 已作废, 不能再修改 (要恢复它, 请撤销作废所在的批次: fugong undo)",
+            f"problem #{pid} was withdrawn; it cannot be changed (to restore it, undo the "
+            "batch that withdrew it: fugong undo)",
+        )
+
+
+def withdraw_problem(
+    history: Timeline, pid: int, reason: str | None, on: date, *, today: date
+) -> Decision:
+    """`problem withdraw`: a problem entered by mistake leaves every figure and list."""
+    reason = _text(reason, "reason", "作废须说明原因", "withdrawing needs a reason")
+    refuse_withdrawn(history, pid)
+    check_date(on, today)
+    return Decision([(on, {"withdrawn": True, "reason": reason})])
+
+
+def duplicate_problem(pid: int) -> Refusal:
+    """`problem add` of one already recorded (the import's matching key)."""
+    return Refusal(
+        "description",
+        f"与问题 #{pid} 重复 (同一企业、同一提出日期、同样的问题描述); 修改请用 problem edit",
+        f"duplicates problem #{pid} (same enterprise, date raised and description); "
+        "use problem edit to change it",
+    )
+
+
+def taken_ref(ref: str, pid: int) -> Refusal:
+    return Refusal(
+        "ref",
+        f"问题编号 {ref} 已用于问题 #{pid}",
+        f"the number {ref} is already problem #{pid}'s",
+    )
+
+
 def resolve_problem(
     history: Timeline, raised: date, pid: int, note: str | None, on: date, *, today: date
 ) -> Decision:

@@ -157,45 +157,78 @@ def add_problem(
     change: ProblemChange,
     ref: str | None = None,
 ) -> Problem:
+    """Record a problem raised on `change.on`; one already recorded (same enterprise,
+    date raised and description — the import's matching key) is refused."""
     decision = rules.new_problem(change, change.on, today=unit.today)
     description = decision.changes[0][1]["description"]
+    key = name_key(description)
+    session = unit.session
+    same = session.execute(
+        select(Problem.id).where(
+            Problem.enterprise_id == enterprise.id,
+            Problem.raised_on == change.on,
+            Problem.description_key == key,
+            Problem.live,
+        )
+    ).scalars()
+    for pid in same:
+        if not rules.withdrawn(load_one(session, "problem", pid)):
+            raise rules.duplicate_problem(pid)
+    if ref:
+        for pid in session.execute(
+            select(Problem.id).where(Problem.ref == ref, Problem.live)
+        ).scalars():
+            if not rules.withdrawn(load_one(session, "problem", pid)):
+                raise rules.taken_ref(ref, pid)
     problem = Problem(
-        enterprise_id=enterprise.id,
-        ref=ref,
-        raised_on=change.on,
-        description_key=name_key(description),
+        enterprise_id=enterprise.id, ref=ref, raised_on=change.on, description_key=key
     )
-    unit.session.add(problem)
-    unit.session.flush()
+    session.add(problem)
+    session.flush()
     unit.record("problem", problem.id, decision, action="add")
     return problem
+
+
+def _problem_history(unit: UnitOfWork, problem: Problem) -> Timeline:
+    history = load_one(unit.session, "problem", problem.id)
+    rules.refuse_withdrawn(history, problem.id)
+    return history
 
 
 def change_problem(
     unit: UnitOfWork, *, problem: Problem, change: ProblemChange, action: str
 ) -> dict[str, Any]:
-    history = load_one(unit.session, "problem", problem.id)
+    """`problem assign` / `problem edit`: what differs from the problem's state."""
     decision = rules.problem_changes(
-        history, problem.raised_on, change, today=unit.today, restating=False
+        _problem_history(unit, problem),
+        problem.raised_on,
+        change,
+        today=unit.today,
+        restating=False,
     )
     unit.record("problem", problem.id, decision, action=action)
     return decision.fields()
 
 
 def resolve_problem(unit: UnitOfWork, *, problem: Problem, note: str, on: date) -> None:
-    history = load_one(unit.session, "problem", problem.id)
     decision = rules.resolve_problem(
-        history, problem.raised_on, problem.id, note, on, today=unit.today
+        _problem_history(unit, problem), problem.raised_on, problem.id, note, on, today=unit.today
     )
     unit.record("problem", problem.id, decision, action="resolve")
 
 
 def reopen_problem(unit: UnitOfWork, *, problem: Problem, reason: str, on: date) -> None:
-    history = load_one(unit.session, "problem", problem.id)
     decision = rules.reopen_problem(
-        history, problem.raised_on, problem.id, reason, on, today=unit.today
+        _problem_history(unit, problem), problem.raised_on, problem.id, reason, on, today=unit.today
     )
     unit.record("problem", problem.id, decision, action="reopen")
+
+
+def withdraw_problem(unit: UnitOfWork, *, problem: Problem, reason: str, on: date) -> None:
+    """`problem withdraw`: 作废 — out of every figure and list at every date."""
+    history = load_one(unit.session, "problem", problem.id)
+    decision = rules.withdraw_problem(history, problem.id, reason, on, today=unit.today)
+    unit.record("problem", problem.id, decision, action="withdraw")
 
 
 # --------------------------------------------------------------------------- labour
@@ -225,6 +258,16 @@ def add_labour(
     unit.session.flush()
     unit.record("labour", labour.id, decision, action="add")
     return labour
+
+
+def set_labour(unit: UnitOfWork, *, labour: Labour, change: LabourChange) -> dict[str, Any]:
+    """`labour set`: absolute figures (a corrected need, a recount of the hired)."""
+    history = load_one(unit.session, "labour", labour.id)
+    decision = rules.labour_changes(
+        history, labour.raised_on, change, today=unit.today, restating=False
+    )
+    unit.record("labour", labour.id, decision, action="set")
+    return decision.fields()
 
 
 def fill_labour(unit: UnitOfWork, *, labour: Labour, count: int, on: date) -> int:

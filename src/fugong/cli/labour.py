@@ -109,6 +109,54 @@ def fill(
     typer.echo(f"#{lid} filled {filled}" if language == "en" else f"#{lid} 已招 {filled} 人")
 
 
+@app.command("set")
+@handles_errors
+def set_(
+    labour_id: Annotated[str, typer.Argument(help="The labour demand's id.")],
+    needed: Annotated[str | None, typer.Option("--needed", help="How many are needed now.")] = None,
+    filled: Annotated[
+        str | None, typer.Option("--filled", help="How many are hired (in all).")
+    ] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Set a labour demand's figures (absolute: a corrected need, a recount of the hired).
+
+    `labour fill` adds to what is hired; `labour set` states it.
+
+    Example: fugong labour set 1 --needed 25 --filled 12 --date 2020-02-13
+    """
+    from ..errors import FugongError
+    from ..render import change_text
+    from ..rules import LabourChange
+    from ..values import parse_count
+    from ..writer import get_labour, set_labour
+
+    language = lang_of(lang)
+    if needed is None and filled is None:
+        raise FugongError("请给出 --needed 或 --filled", "give --needed or --filled")
+    on = business_day(date)
+    lid = parse_id(labour_id, what="用工需求编号 / labour id")
+    change = LabourChange(
+        on=on,
+        needed=parse_option(parse_count, needed, "--needed"),
+        filled=parse_option(parse_count, filled, "--filled"),
+    )
+
+    def work(unit):
+        return set_labour(unit, labour=get_labour(unit, lid), change=change)
+
+    typed = {"needed": ("--needed", needed), "filled": ("--filled", filled), "date": ("--date", on)}
+    diff = record(db, by, work, typed=typed)
+    if diff:
+        said = change_text("labour", diff, language)
+        typer.echo(f"#{lid} set: {said}" if language == "en" else f"#{lid} 已更正: {said}")
+    else:
+        typer.echo("nothing changed" if language == "en" else "没有变化", err=True)
+
+
 @app.command("list")
 @handles_errors
 def list_(

@@ -203,6 +203,100 @@ def reopen(
     typer.echo(_msg(language, f"问题 #{pid} 已重新打开", f"problem #{pid} reopened"))
 
 
+@app.command("edit")
+@handles_errors
+def edit(
+    problem_id: Id,
+    category: Annotated[str | None, typer.Option("--category", help="问题类别.")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="The problem's description.")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="主办单位.")] = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="办理时限 (a date).")] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Correct a problem's category, description, department or deadline from a date on.
+
+    Example: fugong problem edit 3 --category 物流运输 --date 2020-02-11
+    """
+    from ..errors import FugongError
+    from ..rules import ProblemChange
+    from ..values import parse_term
+    from ..vocab import CATEGORY
+    from ..writer import change_problem, get_problem
+
+    language = lang_of(lang)
+    if all(v is None for v in (category, text, department, deadline)):
+        raise FugongError(
+            "请给出要改的内容: --category、--text、--department 或 --deadline",
+            "say what to change: --category, --text, --department or --deadline",
+        )
+    on = business_day(date)
+    pid = _id(problem_id)
+    change = ProblemChange(
+        on=on,
+        category=parse_option(lambda t: parse_term(CATEGORY, t), category, "--category"),
+        description=_text(text, "--text"),
+        department=_text(department, "--department"),
+        deadline=parse_day(deadline, what="--deadline") if deadline else None,
+    )
+
+    def work(unit):
+        return change_problem(unit, problem=get_problem(unit, pid), change=change, action="edit")
+
+    typed = {
+        "category": ("--category", category),
+        "description": ("--text", text),
+        "department": ("--department", department),
+        "deadline": ("--deadline", deadline),
+        "date": ("--date", on),
+    }
+    diff = record(db, by, work, typed=typed)
+    if diff:
+        from ..render import change_text
+
+        typer.echo(
+            _msg(
+                language,
+                f"问题 #{pid} 已修改: {change_text('problems', diff, language)}",
+                f"problem #{pid} changed: {change_text('problems', diff, language)}",
+            )
+        )
+    else:
+        typer.echo(_msg(language, "没有变化", "nothing changed"), err=True)
+
+
+@app.command("withdraw")
+@handles_errors
+def withdraw(
+    problem_id: Id,
+    reason: Annotated[str, typer.Option("--reason", help="Why it was a mistake.")],
+    date: DateOpt = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Withdraw (作废) a problem entered by mistake: it leaves every figure and list.
+
+    Reports as known before the withdrawal still show it; `fugong undo` takes it back.
+
+    Example: fugong problem withdraw 7 --reason "与问题 5 重复录入"
+    """
+    from ..writer import get_problem, withdraw_problem
+
+    language = lang_of(lang)
+    on = business_day(date)
+    pid = _id(problem_id)
+    text = _text(reason, "--reason")
+
+    def work(unit):
+        withdraw_problem(unit, problem=get_problem(unit, pid), reason=text, on=on)
+
+    record(db, by, work, typed={"reason": ("--reason", reason), "date": ("--date", on)})
+    typer.echo(_msg(language, f"问题 #{pid} 已作废", f"problem #{pid} withdrawn"))
+
+
 @app.command("list")
 @handles_errors
 def list_(

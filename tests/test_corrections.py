@@ -1,0 +1,204 @@
+"""Corrections (SPEC "Recording", the paragraph after the synopsis): ordinary dated,
+attributed, undoable facts decided by the same rules.
+
+Each correction is made through the CLI and read back: the figures as of dates
+before, on and after it, `--known-at` before it, the history, and undo.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+import pytest
+
+
+def ok(result):
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def run(cli, line: str):
+    return ok(cli(*shlex.split(line)))
+
+
+def report(cli, day: str, *more: str) -> dict:
+    return json.loads(
+        ok(cli("report", "--district", "沙湾", "--as-of", day, "--format", "json", *more)).stdout
+    )
+
+
+def listed(cli, ledger: str, *more: str) -> list[dict]:
+    return json.loads(ok(cli(ledger, "list", "--format", "json", *more)).stdout)
+
+
+def log(cli, *more: str) -> list[dict]:
+    return json.loads(ok(cli("log", "--format", "json", *more)).stdout)
+
+
+def last_batch(cli) -> int:
+    return max(e["batch"] for e in log(cli))
+
+
+@pytest.fixture
+def ledger_with_a_problem(cli):
+    run(cli, "enterprise add 甲公司 --district 沙湾 --above-scale --date 2020-02-01")
+    run(
+        cli,
+        "problem add 甲公司 --category 物流 --text 原料运不进 --department 区交通局 "
+        "--date 2020-02-05",
+    )
+    return cli
+
+
+def test_a_problem_added_twice_is_refused_as_a_duplicate(ledger_with_a_problem, ledger):
+    cli = ledger_with_a_problem
+    before = ledger.counts()
+    again = cli(
+        "problem",
+        "add",
+        "甲公司",
+        "--category",
+        "用工",
+        "--text",
+        " 原料运不进",
+        "--date",
+        "2020-02-05",
+    )
+    assert again.exit_code == 1 and "与问题 #1 重复" in again.stderr
+    assert ledger.counts() == before
+    # another day is another problem
+    run(cli, "problem add 甲公司 --category 物流 --text 原料运不进 --date 2020-02-06")
+
+
+def test_a_problem_edited_from_its_date(ledger_with_a_problem):
+    cli = ledger_with_a_problem
+    before = report(cli, "2020-02-07")
+    run(
+        cli,
+        "problem edit 1 --category 原材料 --department 区经信局 --deadline 2020-02-12 "
+        "--date 2020-02-08",
+    )
+    [on_7] = listed(cli, "problem", "--as-of", "2020-02-07")
+    [on_8] = listed(cli, "problem", "--as-of", "2020-02-08")
+    assert (on_7["category"], on_7["department"], on_7["deadline"]) == (
+        "logistics",
+        "区交通局",
+        None,
+    )
+    assert (on_8["category"], on_8["department"], on_8["deadline"]) == (
+        "materials",
+        "区经信局",
+        "2020-02-12",
+    )
+    assert report(cli, "2020-02-07")["problems"] == before["problems"]
+    assert report(cli, "2020-02-08")["problems"]["by_category"]["materials"] == 1
+    [entry] = [e for e in log(cli) if e["action"] == "edit"]
+    assert entry["by"] == "tester" and entry["business_date"] == "2020-02-08"
+    # a change dated before the problem was raised is refused, as from a sheet
+    early = cli("problem", "edit", "1", "--category", "其他", "--date", "2020-02-03")
+    assert early.exit_code == 1 and "早于问题的提出日期" in early.stderr
+    nothing = cli("problem", "edit", "1")
+    assert nothing.exit_code == 1
+
+
+def test_a_problem_withdrawn_leaves_every_figure_and_list_but_known_at_shows_it(
+    ledger_with_a_problem,
+):
+    cli = ledger_with_a_problem
+    run(cli, "problem resolve 1 --note 已协调 --date 2020-02-06")
+    sent = report(cli, "2020-02-06")
+    assert sent["problems"]["raised"] == 1 and sent["problems"]["resolved"] == 1
+    moment = sent["generated_at"] if "generated_at" in sent else log(cli)[0]["recorded_at"]
+    run(cli, "problem withdraw 1 --reason 重复录入 --date 2020-02-10")
+    for day in ("2020-02-05", "2020-02-06", "2020-02-20"):
+        figures = report(cli, day)["problems"]
+        assert (figures["raised"], figures["resolved"], figures["open"]) == (0, 0, 0), day
+        assert listed(cli, "problem", "--as-of", day) == []
+    then = report(cli, "2020-02-06", "--known-at", moment)
+    assert then["problems"]["raised"] == 1 and then["problems"]["resolved"] == 1
+    [entry] = [e for e in log(cli) if e["action"] == "withdraw"]
+    assert entry["change"] == {"reason": "重复录入", "withdrawn": True} and entry["by"] == "tester"
+    refused = cli("problem", "resolve", "1", "--note", "再办")
+    assert refused.exit_code == 1 and "已作废" in refused.stderr
+    # undo takes the withdrawal back
+    ok(cli("undo", str(last_batch(cli))))
+    assert report(cli, "2020-02-06")["problems"]["raised"] == 1
+
+
+def test_a_withdrawn_problem_in_a_sheet_again_records_nothing(
+    ledger_with_a_problem, ledger, tmp_path
+):
+    cli = ledger_with_a_problem
+    run(cli, "problem withdraw 1 --reason 录错了")
+    sheet = tmp_path / "p.csv"
+    sheet.write_text(
+        "企业名称,区县,问题类别,问题描述,提出日期\n甲公司,沙湾,物流,原料运不进,2020-02-05\n",
+        encoding="utf-8",
+    )
+    before = ledger.counts()
+    result = ok(cli("import", "problems", str(sheet), "--date", "2020-02-10"))
+    assert "已作废" in result.stderr
+    assert ledger.counts() == before
+
+
+def test_labour_set_states_absolute_figures(cli):
+    run(cli, "enterprise add 甲公司 --district 沙湾 --date 2020-02-01")
+    run(cli, "labour add 甲公司 --job 普工 --needed 30 --filled 5 --date 2020-02-03")
+    run(cli, "labour set 1 --needed 20 --date 2020-02-06")
+    run(cli, "labour set 1 --filled 8 --date 2020-02-07")
+    assert [
+        (r["needed"], r["filled"], r["gap"]) for r in listed(cli, "labour", "--as-of", "2020-02-05")
+    ] == [(30, 5, 25)]
+    assert [
+        (r["needed"], r["filled"], r["gap"]) for r in listed(cli, "labour", "--as-of", "2020-02-07")
+    ] == [(20, 8, 12)]
+    over = cli("labour", "set", "1", "--filled", "21", "--date", "2020-02-08")
+    assert over.exit_code == 1 and "超过需求人数" in over.stderr
+    run(cli, "labour fill 1 --count 2 --date 2020-02-08")  # fill keeps adding
+    assert listed(cli, "labour")[0]["filled"] == 10
+    ok(cli("undo", str(last_batch(cli))))
+    assert listed(cli, "labour")[0]["filled"] == 8
+
+
+def test_a_former_name_finds_its_enterprise_and_says_the_current_one(cli):
+    run(cli, "enterprise add 甲公司 --district 沙湾 --date 2020-02-01")
+    run(cli, "enterprise edit 甲公司 --name 甲股份公司 --date 2020-02-10")
+    result = ok(cli("plan", "add", "甲公司", "--status", "planned", "--date", "2020-02-05"))
+    assert "现名" in result.stderr and "甲股份公司" in result.stderr
+    shown = json.loads(
+        ok(cli("enterprise", "show", "甲公司", "--as-of", "2020-02-05", "--format", "json")).stdout
+    )
+    assert shown["name"] == "甲公司"  # its name on that day
+    # the log by a former name: the rename (02-10), the plan (02-05), the registration
+    assert [e["record"] for e in log(cli, "甲公司")] == ["enterprise", "plan", "enterprise"]
+    # a current name claims its own name first
+    run(cli, "enterprise add 甲公司 --district 沙湾 --date 2020-02-11")
+    [newer] = [e for e in listed(cli, "enterprise") if e["name"] == "甲公司"]
+    assert (
+        json.loads(ok(cli("enterprise", "show", "甲公司", "--format", "json")).stdout)["id"]
+        == newer["id"]
+    )
+
+
+def test_a_sheet_carries_a_problems_corrections(ledger_with_a_problem, tmp_path):
+    cli = ledger_with_a_problem
+    sheet = tmp_path / "p.csv"
+    sheet.write_text(
+        "企业名称,区县,问题类别,问题描述,提出日期,责任单位,办理时限\n"
+        "甲公司,沙湾,原材料,原料运不进,2020-02-05,区经信局,2020-02-15\n",
+        encoding="utf-8",
+    )
+    ok(cli("import", "problems", str(sheet), "--date", "2020-02-09"))
+    [problem] = listed(cli, "problem", "--as-of", "2020-02-09")
+    assert (problem["category"], problem["department"], problem["deadline"]) == (
+        "materials",
+        "区经信局",
+        "2020-02-15",
+    )
+    # corrected by command, the description still matches the sheet as it was
+    run(cli, "problem edit 1 --text 原料运不进厂 --date 2020-02-10")
+    again = ok(cli("import", "problems", str(sheet), "--date", "2020-02-09"))
+    assert re.search(r"新增: 0", again.stderr), again.stderr
+    assert len(listed(cli, "problem")) == 1
