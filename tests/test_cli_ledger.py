@@ -1423,4 +1423,6 @@ def test_every_command_has_help_and_recording_commands_take_date_and_by():
 def test_help_is_printed(path, bare_cli):
     result = bare_cli(*path, "--help")
     assert result.exit_code == 0
-    assert "Usage" in result.stdout
+    assert "用法: fugong" in result.stdout  # Chinese first (SPEC "Command line": language)
+    english = bare_cli(*path, "--help", env={"FUGONG_LANG": "en"})
+    assert english.exit_code == 0 and "Usage: fugong" in english.stdout

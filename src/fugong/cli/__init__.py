@@ -9,12 +9,15 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, enterprise, io, labour, plan, problem, report
+from . import admin, enterprise, i18n, io, labour, plan, problem, report
+
+i18n.install()
 
 app = typer.Typer(
     name="fugong",
-    help="复工 — the work-resumption ledgers: plans, problems, labour demand.",
+    help="复工 — 企业复工复产台账: 复产计划、复产问题、用工需求 / the work-resumption ledgers.",
     no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -30,10 +33,12 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="显示版本 / print the version"
+        ),
     ] = False,
 ) -> None:
-    """复工 — keep the enterprise resumption ledgers of a district or city office."""
+    """复工 — 区县和市的企业复工复产台账 / the resumption ledgers of a district or city office."""
 
 
 app.add_typer(enterprise.app, name="enterprise")

@@ -7,15 +7,15 @@ import typer
 
 from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, parse_id, read
 
-db_app = typer.Typer(help="Where the ledger is.", no_args_is_help=True)
+db_app = typer.Typer(help="账本在哪里 / where the ledger is", no_args_is_help=True)
 
 
 @db_app.command("path")
 @handles_errors
 def db_path(db: DbOpt = None, lang: LangOpt = None) -> None:
-    """Print which ledger fugong uses (--db, else $FUGONG_DB, else the data directory).
+    """显示所用的账本 (--db, 否则 $FUGONG_DB, 否则用户数据目录) / Print which ledger is used.
 
-    Example: fugong db path
+    示例 / Example: fugong db path
     """
     from ..db import describe, ledger_url
 
@@ -26,21 +26,27 @@ def db_path(db: DbOpt = None, lang: LangOpt = None) -> None:
 def init(
     sample: Annotated[
         bool,
-        typer.Option("--sample", help="Load the bundled sample ledger (an empty ledger only)."),
+        typer.Option(
+            "--sample",
+            metavar="",
+            help="载入自带的样例台账 (只用于空账本) / load the sample ledger",
+        ),
     ] = False,
     districts: Annotated[
         Path | None,
         typer.Option(
             "--districts",
-            help="Also load another city's district table (CSV: code, name, short_names, parent).",
+            metavar="文件",
+            help="另载入一个城市的区县表 (CSV: code, name, short_names, parent) / "
+            "another city's districts",
         ),
     ] = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Create the ledger, or bring an older one to the current schema.
+    """建立账本, 或把旧账本升级到当前结构 / Create the ledger, or upgrade an older one.
 
-    Example: fugong init --sample
+    示例 / Example: fugong init --sample
     """
     from ..db import describe, open_ledger
     from ..schema import load_districts, read_districts
@@ -67,16 +73,23 @@ def init(
 @handles_errors
 def log(
     enterprise: Annotated[
-        str | None, typer.Argument(help="Only this enterprise (USCC, exact name or id).")
+        str | None,
+        typer.Argument(
+            metavar="企业", help="只看这家企业 (代码、名称或编号) / only this enterprise"
+        ),
     ] = None,
-    batch: Annotated[str | None, typer.Option("--batch", help="Only this batch.")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", help="Output format.")] = ListFormat.table,
+    batch: Annotated[
+        str | None, typer.Option("--batch", metavar="批次", help="只看这个批次 / only this batch")
+    ] = None,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
+    ] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show the history, newest first: business date, when recorded, who, source, change.
+    """查看历史, 最新的在前: 业务日期、记录时间、记录人、来源、变更 / Show the history.
 
-    Example: fugong log 乐山某某有限公司 --format json
+    示例 / Example: fugong log 乐山某某有限公司 --format json
     """
     from .. import render
     from ..history import entries
@@ -132,13 +145,15 @@ def register(app: typer.Typer) -> None:
 
 @handles_errors
 def check(
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
+    ] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """List data-quality findings, errors first; exit 1 if any is an error.
+    """检查数据质量, 错误在前; 有错误时退出码为 1 / List data-quality findings.
 
-    Example: fugong check --format json
+    示例 / Example: fugong check --format json
     """
     from .. import render
     from ..audit import findings
@@ -160,14 +175,21 @@ def check(
 
 @handles_errors
 def undo(
-    batch: Annotated[str, typer.Argument(help="The batch to take back (see `fugong log`).")],
-    by: Annotated[str | None, typer.Option("--by", help="Who undoes it.")] = None,
+    batch: Annotated[
+        str,
+        typer.Argument(
+            metavar="批次", help="要撤销的批次 (见 fugong log) / the batch to take back"
+        ),
+    ],
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="姓名", help="撤销人 / who undoes it")
+    ] = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Take back one batch (an import or a command) by recording that it was undone.
+    """撤销一个批次 (一次导入或一条命令), 撤销本身也记入历史 / Take back one batch.
 
-    Example: fugong undo 7
+    示例 / Example: fugong undo 7
     """
     from ..db import open_ledger
     from ..undo import undo_batch
@@ -198,13 +220,15 @@ def undo(
 
 @handles_errors
 def backup(
-    file: Annotated[str, typer.Argument(help="Where to write the copy (must not exist).")],
+    file: Annotated[
+        str, typer.Argument(metavar="文件", help="备份文件 (不得已存在) / where to write the copy")
+    ],
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Write a consistent copy of a SQLite ledger, even while others write to it.
+    """备份 SQLite 账本 (他人写入时也一致) / Write a consistent copy of a SQLite ledger.
 
-    Example: fugong backup 台账-2020-02-14.db
+    示例 / Example: fugong backup 台账-2020-02-14.db
     """
     from pathlib import Path
 

@@ -34,33 +34,56 @@ DbOpt = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Ledger: a SQLite file path or a SQLAlchemy URL (default: $FUGONG_DB, "
-        "else the user data directory).",
+        metavar="账本",
+        help="账本: SQLite 文件路径或 postgresql:// 地址 (默认 $FUGONG_DB, 否则用户数据目录) / "
+        "the ledger: a SQLite file or a postgresql:// URL (default $FUGONG_DB, else the user "
+        "data folder)",
         show_default=False,
     ),
 ]
 LangOpt = Annotated[
     Lang | None,
-    typer.Option("--lang", help="Language of labels and messages (default: $FUGONG_LANG or zh)."),
+    typer.Option(
+        "--lang",
+        metavar="zh|en",
+        help="标签和提示的语言 (默认 $FUGONG_LANG 或 zh) / language of labels and messages",
+    ),
 ]
 DateOpt = Annotated[
     str | None,
-    typer.Option("--date", help="Business date (业务日期) of what is recorded; default today."),
+    typer.Option(
+        "--date",
+        metavar="日期",
+        help="业务日期 (默认今天, 可补录过去) / business date of what is recorded (default today)",
+    ),
 ]
 ByOpt = Annotated[
     str | None,
-    typer.Option("--by", help="Who records (default: $FUGONG_USER, else the OS user)."),
+    typer.Option(
+        "--by",
+        metavar="姓名",
+        help="记录人 (默认 $FUGONG_USER, 否则系统用户) / who records",
+    ),
 ]
 AsOfOpt = Annotated[
     str,
     typer.Option(
-        "--as-of", help="Show the ledger as of the end of this day: a date, today, yesterday."
+        "--as-of",
+        metavar="日期",
+        help="截至这一天 (日期、today、yesterday) / as of the end of this day",
     ),
 ]
 DistrictOpt = Annotated[
-    str | None, typer.Option("--district", help="District: name, short name or code.")
+    str | None,
+    typer.Option(
+        "--district",
+        metavar="区县",
+        help="区县: 全称、简称或代码 / district: name, short name or code",
+    ),
 ]
-FormatOpt = Annotated[ListFormat, typer.Option("--format", help="Output format.")]
+FormatOpt = Annotated[
+    ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
+]
 
 
 def lang_of(lang: Lang | None) -> str:

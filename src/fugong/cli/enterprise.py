@@ -25,9 +25,24 @@ from .common import (
 )
 from .lists import show_list
 
-app = typer.Typer(help="Register and edit enterprises (企业).", no_args_is_help=True)
+app = typer.Typer(help="登记和修改企业 / register and edit enterprises", no_args_is_help=True)
 
-Ent = Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")]
+ABOVE_SCALE = typer.Option(
+    "--above-scale/--not-above-scale", metavar="", help="是否规上企业 / above scale or not"
+)
+KEY = typer.Option("--key/--not-key", metavar="", help="是否重点企业 / key enterprise or not")
+EMPLOYEES = typer.Option("--employees", metavar="人数", help="职工总数 / employees")
+LIAISON = typer.Option("--liaison", metavar="姓名", help="挂联干部 / liaison officer")
+CONTACT = typer.Option("--contact", metavar="姓名", help="联系人 / contact")
+PHONE = typer.Option("--phone", metavar="电话", help="联系电话 / phone")
+
+Ent = Annotated[
+    str,
+    typer.Argument(
+        metavar="企业",
+        help="企业: 统一社会信用代码、名称 (含曾用名) 或编号 / USCC, name or id",
+    ),
+]
 
 
 def _uscc(text: str | None, lang: str) -> str | None:
@@ -67,32 +82,38 @@ def _texts(**texts: str | None) -> dict:
 @app.command("add")
 @handles_errors
 def add(
-    name: Annotated[str, typer.Argument(help="Enterprise name (企业名称), as it should be shown.")],
+    name: Annotated[
+        str, typer.Argument(metavar="企业名称", help="企业名称, 按应显示的写法 / the name")
+    ],
     district: Annotated[
-        str, typer.Option("--district", help="District: name, short name or code.")
+        str,
+        typer.Option("--district", metavar="区县", help="所属区县: 全称、简称或代码 / district"),
     ],
     uscc: Annotated[
-        str | None, typer.Option("--uscc", help="统一社会信用代码 (18 characters).")
+        str | None,
+        typer.Option("--uscc", metavar="代码", help="统一社会信用代码 (18 位) / USCC"),
     ] = None,
     sector: Annotated[
-        str | None, typer.Option("--sector", help="工业 服务业 建筑业 农业 其他")
+        str | None,
+        typer.Option(
+            "--sector", metavar="类型", help="企业类型: 工业 服务业 建筑业 农业 其他 / sector"
+        ),
     ] = None,
-    above_scale: Annotated[
-        bool | None, typer.Option("--above-scale/--not-above-scale", help="规上企业 or not.")
-    ] = None,
-    key: Annotated[bool | None, typer.Option("--key/--not-key", help="重点企业 or not.")] = None,
-    employees: Annotated[str | None, typer.Option("--employees", help="职工总数.")] = None,
-    liaison: Annotated[str | None, typer.Option("--liaison", help="挂联干部.")] = None,
-    contact: Annotated[str | None, typer.Option("--contact", help="联系人.")] = None,
-    phone: Annotated[str | None, typer.Option("--phone", help="联系电话.")] = None,
+    above_scale: Annotated[bool | None, ABOVE_SCALE] = None,
+    key: Annotated[bool | None, KEY] = None,
+    employees: Annotated[str | None, EMPLOYEES] = None,
+    liaison: Annotated[str | None, LIAISON] = None,
+    contact: Annotated[str | None, CONTACT] = None,
+    phone: Annotated[str | None, PHONE] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Register an enterprise.
+    """登记企业 / Register an enterprise.
 
-    Example: fugong enterprise add "乐山某某有限公司" --district 沙湾 --above-scale --employees 120
+    示例 / Example: fugong enterprise add 乐山某某有限公司 --district 沙湾 --above-scale
+    --employees 120 --date 2020-02-05
     """
     from ..registry import resolve_district
     from ..values import check_name
@@ -127,28 +148,36 @@ def add(
 @handles_errors
 def edit(
     enterprise: Ent,
-    name: Annotated[str | None, typer.Option("--name", help="New name (a rename).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="名称", help="新名称 (改名) / new name")
+    ] = None,
     district: Annotated[
-        str | None, typer.Option("--district", help="New district (a move).")
+        str | None,
+        typer.Option("--district", metavar="区县", help="新的所属区县 (迁移) / new district"),
     ] = None,
-    uscc: Annotated[str | None, typer.Option("--uscc", help="统一社会信用代码.")] = None,
-    sector: Annotated[str | None, typer.Option("--sector")] = None,
-    above_scale: Annotated[
-        bool | None, typer.Option("--above-scale/--not-above-scale", help="规上 or not.")
+    uscc: Annotated[
+        str | None, typer.Option("--uscc", metavar="代码", help="统一社会信用代码 / USCC")
     ] = None,
-    key: Annotated[bool | None, typer.Option("--key/--not-key", help="重点企业 or not.")] = None,
-    employees: Annotated[str | None, typer.Option("--employees")] = None,
-    liaison: Annotated[str | None, typer.Option("--liaison")] = None,
-    contact: Annotated[str | None, typer.Option("--contact")] = None,
-    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    sector: Annotated[
+        str | None,
+        typer.Option(
+            "--sector", metavar="类型", help="企业类型: 工业 服务业 建筑业 农业 其他 / sector"
+        ),
+    ] = None,
+    above_scale: Annotated[bool | None, ABOVE_SCALE] = None,
+    key: Annotated[bool | None, KEY] = None,
+    employees: Annotated[str | None, EMPLOYEES] = None,
+    liaison: Annotated[str | None, LIAISON] = None,
+    contact: Annotated[str | None, CONTACT] = None,
+    phone: Annotated[str | None, PHONE] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Change an enterprise's attributes from a business date on (a rename, a move …).
+    """从业务日期起修改企业信息 (改名、迁移、规上…) / Change an enterprise from a date on.
 
-    Example: fugong enterprise edit 乐山某某有限公司 --not-above-scale --date 2020-02-20
+    示例 / Example: fugong enterprise edit 乐山某某有限公司 --not-above-scale --date 2020-02-20
     """
     from ..registry import district_names, find, resolve_district
     from ..render import change_text
@@ -202,7 +231,7 @@ def list_(
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """List the enterprises in the ledger as of a day.
+    """列出截至某日在账的企业 / List the enterprises as of a day.
 
     Example: fugong enterprise list --district 沙湾 --format csv
     """
@@ -214,11 +243,13 @@ def list_(
 def show(
     enterprise: Ent,
     as_of: AsOfOpt = "today",
-    fmt: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", metavar="格式", help="table | json")
+    ] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show one enterprise with its plan, problems and labour demand as of a day.
+    """查看一家企业及其复产计划、问题、用工需求 / Show one enterprise as of a day.
 
     Example: fugong enterprise show 91511111MA0000000X
     """

@@ -39,51 +39,78 @@ EXPORT_EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 
 @handles_errors
 def import_(
-    layout: Annotated[Layout, typer.Argument(metavar="LEDGER", help="Which ledger the sheet is.")],
+    layout: Annotated[
+        Layout,
+        typer.Argument(
+            metavar="LEDGER",
+            help="台账 / ledger: enterprises plans problems labour",
+        ),
+    ],
     file: Annotated[
         str,
         typer.Argument(
-            help="A CSV file or an Excel workbook (.xlsx, .xls), or - for CSV on standard input."
+            metavar="文件",
+            help="CSV 文件或 Excel 工作簿 (.xlsx .xls); - 表示从标准输入读 CSV / "
+            "a CSV file, a workbook, or -",
         ),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Validate and say what would change; write nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            metavar="",
+            help="只检查并说明会有哪些变化, 不写入 / validate only, write nothing",
+        ),
     ] = False,
     skip_invalid: Annotated[
         bool,
-        typer.Option("--skip-invalid", help="Write the valid rows, skip the bad ones (exit 3)."),
+        typer.Option(
+            "--skip-invalid",
+            metavar="",
+            help="写入正确的行, 跳过错误的行 (退出码 3) / skip bad rows",
+        ),
     ] = False,
     rejects: Annotated[
         str | None,
         typer.Option(
             "--rejects",
-            help="With --skip-invalid: write the bad rows here (.csv, or .xlsx for a workbook).",
+            metavar="文件",
+            help="与 --skip-invalid 同用: 错误行写到此文件 (.csv 或 .xlsx) / "
+            "where to write the bad rows",
         ),
     ] = None,
     sheet_name: Annotated[
         str | None,
         typer.Option(
             "--sheet",
-            help="The workbook's sheet to read: its name or number (default: the first "
-            "sheet whose header names an enterprise column).",
+            metavar="工作表",
+            help="读哪个工作表: 名称或序号 (默认第一个有企业列的表) / the workbook's sheet",
         ),
     ] = None,
     encoding: Annotated[
         str | None,
-        typer.Option("--encoding", help="Override the detected encoding (utf-8, gb18030 …)."),
+        typer.Option(
+            "--encoding",
+            metavar="编码",
+            help="指定编码 (utf-8、gb18030 …), 默认自动识别 / the encoding",
+        ),
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", help="Business date of rows without their own date; default today."),
+        typer.Option(
+            "--date",
+            metavar="日期",
+            help="没有自带日期的行的业务日期 (默认今天) / business date of rows without their own",
+        ),
     ] = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Import a sheet (CSV or workbook) into a ledger: all rows or none, matching what is
-    already there.
+    """导入表格 (CSV 或工作簿) 到台账: 全部导入或全不导入, 与已有记录对照 /
+    Import a sheet (CSV or workbook): all rows or none.
 
-    Example: fugong import plans 沙湾复产台账.xlsx --date 2020-02-14 --dry-run
+    示例 / Example: fugong import plans 沙湾复产台账.xlsx --date 2020-02-14 --dry-run
     """
     from ..db import open_ledger
     from ..errors import FugongError, SheetError
@@ -221,24 +248,38 @@ def _progress():
 
 @handles_errors
 def export(
-    layout: Annotated[Layout, typer.Argument(metavar="LEDGER", help="Which ledger to export.")],
+    layout: Annotated[
+        Layout,
+        typer.Argument(metavar="LEDGER", help="台账 / ledger: enterprises plans problems labour"),
+    ],
     fmt: Annotated[
         ExportFormat | None,
-        typer.Option("--format", help="csv (default), json or xlsx (or what -o's extension says)."),
+        typer.Option(
+            "--format", metavar="格式", help="csv (默认) | json | xlsx, 或按 -o 的扩展名 / format"
+        ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file (.csv .json .xlsx).")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="文件",
+            help="写到此文件 (.csv .json .xlsx) / write to this file",
+        ),
     ] = None,
-    as_of: Annotated[str, typer.Option("--as-of", help="The ledger as of this day.")] = "today",
+    as_of: Annotated[
+        str, typer.Option("--as-of", metavar="日期", help="截至这一天 / as of this day")
+    ] = "today",
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Export a ledger in the layout `import` reads: CSV (UTF-8 with BOM), JSON or a workbook.
+    """按导入的格式导出台账: CSV (UTF-8 带 BOM)、JSON 或工作簿 /
+    Export a ledger in the import layout.
 
     A workbook has the English column names, or with --lang zh the Chinese ones
     (and Chinese words for the values); import reads both back.
 
-    Example: fugong export plans -o plans.xlsx --lang zh
+    示例 / Example: fugong export plans -o plans.xlsx --lang zh
     """
     from .. import render
     from ..asof import View

@@ -23,29 +23,44 @@ from .common import (
 )
 from .lists import show_list
 
-app = typer.Typer(help="Labour demand (用工需求台账).", no_args_is_help=True)
+app = typer.Typer(help="用工需求台账 / labour demand", no_args_is_help=True)
 
 
 @app.command("add")
 @handles_errors
 def add(
-    enterprise: Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")],
-    job: Annotated[
-        str, typer.Option("--job", help="普工 技工 工程师 管理人员 营销 其他, or free text.")
+    enterprise: Annotated[
+        str,
+        typer.Argument(
+            metavar="企业", help="企业: 统一社会信用代码、名称 (含曾用名) 或编号 / USCC, name or id"
+        ),
     ],
-    needed: Annotated[str, typer.Option("--needed", help="How many are needed.")],
+    job: Annotated[
+        str,
+        typer.Option(
+            "--job",
+            metavar="工种",
+            help="工种: 普工 技工 工程师 管理人员 营销 其他, 或自填 / job type",
+        ),
+    ],
+    needed: Annotated[
+        str, typer.Option("--needed", metavar="人数", help="需求人数 / how many are needed")
+    ],
     filled: Annotated[
-        str | None, typer.Option("--filled", help="How many are already hired.")
+        str | None,
+        typer.Option("--filled", metavar="人数", help="已招人数 / how many are already hired"),
     ] = None,
-    requirements: Annotated[str | None, typer.Option("--requirements", help="技能要求.")] = None,
+    requirements: Annotated[
+        str | None, typer.Option("--requirements", metavar="要求", help="技能要求 / requirements")
+    ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Record an enterprise's demand for workers of one job type; prints its id.
+    """登记企业某一工种的用工需求, 显示其编号 / Record a labour demand; prints its id.
 
-    Example: fugong labour add 乐山某某有限公司 --job 普工 --needed 30
+    示例 / Example: fugong labour add 乐山某某有限公司 --job 普工 --needed 30
     """
     from ..registry import find
     from ..rules import LabourChange
@@ -83,16 +98,23 @@ def add(
 @app.command("fill")
 @handles_errors
 def fill(
-    labour_id: Annotated[str, typer.Argument(help="The labour demand's id.")],
-    count: Annotated[str, typer.Option("--count", help="How many more were hired (added).")],
+    labour_id: Annotated[
+        str, typer.Argument(metavar="编号", help="用工需求编号 / the labour demand id")
+    ],
+    count: Annotated[
+        str,
+        typer.Option(
+            "--count", metavar="人数", help="新招人数 (累加) / how many more were hired (added)"
+        ),
+    ],
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Add newly hired workers to a labour demand.
+    """新招到的人数累加到用工需求 / Add newly hired workers.
 
-    Example: fugong labour fill 1 --count 10 --date 2020-02-13
+    示例 / Example: fugong labour fill 1 --count 10 --date 2020-02-13
     """
     from ..values import parse_count
     from ..writer import fill_labour, get_labour
@@ -112,21 +134,29 @@ def fill(
 @app.command("set")
 @handles_errors
 def set_(
-    labour_id: Annotated[str, typer.Argument(help="The labour demand's id.")],
-    needed: Annotated[str | None, typer.Option("--needed", help="How many are needed now.")] = None,
+    labour_id: Annotated[
+        str, typer.Argument(metavar="编号", help="用工需求编号 / the labour demand id")
+    ],
+    needed: Annotated[
+        str | None,
+        typer.Option("--needed", metavar="人数", help="现在的需求人数 / how many are needed now"),
+    ] = None,
     filled: Annotated[
-        str | None, typer.Option("--filled", help="How many are hired (in all).")
+        str | None,
+        typer.Option(
+            "--filled", metavar="人数", help="已招人数 (总数) / how many are hired in all"
+        ),
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Set a labour demand's figures (absolute: a corrected need, a recount of the hired).
+    """更正用工需求的人数 (绝对数) / Set a labour demand's figures.
 
     `labour fill` adds to what is hired; `labour set` states it.
 
-    Example: fugong labour set 1 --needed 25 --filled 12 --date 2020-02-13
+    示例 / Example: fugong labour set 1 --needed 25 --filled 12 --date 2020-02-13
     """
     from ..errors import FugongError
     from ..render import change_text
@@ -166,8 +196,8 @@ def list_(
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """List labour demand as of a day (with `gap` = needed − filled).
+    """列出截至某日的用工需求 (缺口 = 需求 − 已招) / List labour demand as of a day.
 
-    Example: fugong labour list --district 沙湾 --format csv
+    示例 / Example: fugong labour list --district 沙湾 --format csv
     """
     show_list("labour", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)

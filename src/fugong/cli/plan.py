@@ -24,15 +24,21 @@ from .common import (
 )
 from .lists import show_list
 
-app = typer.Typer(help="Resumption plans (复工复产计划台账).", no_args_is_help=True)
+app = typer.Typer(help="企业复工复产计划台账 / resumption plans", no_args_is_help=True)
 
-Ent = Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")]
+Ent = Annotated[
+    str,
+    typer.Argument(
+        metavar="企业", help="企业: 统一社会信用代码、名称 (含曾用名) 或编号 / USCC, name or id"
+    ),
+]
 StatusOpt = Annotated[
     str,
     typer.Option(
         "--status",
-        help="not_stopped 未停工 · planned 计划复产 · approved 验收通过 · resumed 已复产 · "
-        "suspended 暂缓 · excluded 剔除",
+        metavar="状态",
+        help="复产状态 / status: 未停工 not_stopped · 计划复产 planned · 验收通过 approved · "
+        "已复产 resumed · 暂缓 suspended · 剔除 excluded",
     ),
 ]
 
@@ -61,18 +67,26 @@ def _reason(text: str | None, what: str = "--reason") -> str | None:
 def add(
     enterprise: Ent,
     status: StatusOpt,
-    planned_on: Annotated[str | None, typer.Option("--planned-on", help="计划复产日期.")] = None,
+    planned_on: Annotated[
+        str | None,
+        typer.Option("--planned-on", metavar="日期", help="计划复产日期 / planned resumption date"),
+    ] = None,
     reason: Annotated[
-        str | None, typer.Option("--reason", help="Why (needed for excluded).")
+        str | None,
+        typer.Option(
+            "--reason",
+            metavar="原因",
+            help="原因 (剔除时必填: 退规 / 注销 / 政策性停工 …) / why (needed for excluded)",
+        ),
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Put an enterprise's plan into the ledger.
+    """登记企业的复产计划 / Put an enterprise's plan into the ledger.
 
-    Example: fugong plan add 乐山某某有限公司 --status planned --planned-on 2020-02-10
+    示例 / Example: fugong plan add 乐山某某有限公司 --status planned --planned-on 2020-02-10
     """
     from ..registry import find
     from ..rules import PlanChange
@@ -103,20 +117,32 @@ def set_(
     enterprise: Ent,
     status: StatusOpt,
     returned: Annotated[
-        str | None, typer.Option("--returned", help="到岗人数 (with resumed).")
+        str | None,
+        typer.Option(
+            "--returned", metavar="人数", help="到岗人数 (用于已复产) / workers back (with resumed)"
+        ),
     ] = None,
     reason: Annotated[
-        str | None, typer.Option("--reason", help="Why (needed for excluded).")
+        str | None,
+        typer.Option(
+            "--reason",
+            metavar="原因",
+            help="原因 (剔除时必填: 退规 / 注销 / 政策性停工 …) / why (needed for excluded)",
+        ),
     ] = None,
-    planned_on: Annotated[str | None, typer.Option("--planned-on", help="计划复产日期.")] = None,
+    planned_on: Annotated[
+        str | None,
+        typer.Option("--planned-on", metavar="日期", help="计划复产日期 / planned resumption date"),
+    ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Change a plan's status (resumed, suspended, excluded …) from a business date on.
+    """从业务日期起改变复产状态 (已复产、暂缓、剔除…) / Change a plan's status from a date on.
 
-    Example: fugong plan set 乐山某某有限公司 --status resumed --returned 50 --date 2020-02-13
+    示例 / Example:
+    fugong plan set 乐山某某有限公司 --status resumed --returned 50 --date 2020-02-13
     """
     from ..registry import find
     from ..rules import PlanChange
@@ -155,18 +181,24 @@ def set_(
 def inspect(
     enterprise: Ent,
     passed: Annotated[
-        bool, typer.Option("--passed", help="The inspection passed (验收通过).")
+        bool,
+        typer.Option("--passed", metavar="", help="验收通过, 批准生产 / the inspection passed"),
     ] = False,
-    failed: Annotated[bool, typer.Option("--failed", help="The inspection failed.")] = False,
-    note: Annotated[str | None, typer.Option("--note", help="What the inspectors found.")] = None,
+    failed: Annotated[
+        bool, typer.Option("--failed", metavar="", help="验收未通过 / the inspection failed")
+    ] = False,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", metavar="说明", help="验收情况说明 / what the inspectors found"),
+    ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Record an inspection (验收): a pass approves production, a failure keeps it planned.
+    """登记验收: 通过即批准生产, 未通过仍为计划复产 / Record an inspection.
 
-    Example: fugong plan inspect 乐山某某有限公司 --passed --date 2020-02-12
+    示例 / Example: fugong plan inspect 乐山某某有限公司 --passed --date 2020-02-12
     """
     from ..registry import find
     from ..rules import PlanChange
@@ -201,8 +233,8 @@ def list_(
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """List the plans as of a day.
+    """列出截至某日的复产计划 / List the plans as of a day.
 
-    Example: fugong plan list --district 沙湾 --as-of 2020-02-14 --format json
+    示例 / Example: fugong plan list --district 沙湾 --as-of 2020-02-14 --format json
     """
     show_list("plans", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)

@@ -24,9 +24,11 @@ from .common import (
 )
 from .lists import show_list
 
-app = typer.Typer(help="Problems raised by enterprises (复产问题台账).", no_args_is_help=True)
+app = typer.Typer(help="复产问题台账 / problems raised by enterprises", no_args_is_help=True)
 
-Id = Annotated[str, typer.Argument(help="The problem's id (as `problem list` shows it).")]
+Id = Annotated[
+    str, typer.Argument(metavar="编号", help="问题编号 (problem list 所示) / the problem id")
+]
 
 
 def _id(text: str) -> int:
@@ -46,27 +48,45 @@ def _text(text: str | None, what: str) -> str | None:
 @app.command("add")
 @handles_errors
 def add(
-    enterprise: Annotated[str, typer.Argument(help="The enterprise: USCC, exact name, or id.")],
+    enterprise: Annotated[
+        str,
+        typer.Argument(
+            metavar="企业", help="企业: 统一社会信用代码、名称 (含曾用名) 或编号 / USCC, name or id"
+        ),
+    ],
     category: Annotated[
         str,
         typer.Option(
             "--category",
-            help="用工 资金融资 原材料供应 物流运输 防疫物资 审批手续 政策兑现 "
-            "能源要素 生产经营 其他",
+            metavar="类别",
+            help="问题类别 / category: 用工 资金融资 原材料供应 物流运输 防疫物资 审批手续 "
+            "政策兑现 能源要素 生产经营 其他",
         ),
     ],
-    text: Annotated[str, typer.Option("--text", help="The problem, as the enterprise put it.")],
-    department: Annotated[str | None, typer.Option("--department", help="主办单位.")] = None,
-    deadline: Annotated[str | None, typer.Option("--deadline", help="办理时限 (a date).")] = None,
-    ref: Annotated[str | None, typer.Option("--ref", help="The office's own number.")] = None,
+    text: Annotated[
+        str,
+        typer.Option(
+            "--text", metavar="描述", help="问题描述 / the problem, as the enterprise put it"
+        ),
+    ],
+    department: Annotated[
+        str | None, typer.Option("--department", metavar="单位", help="主办单位 / lead department")
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", metavar="日期", help="办理时限 / deadline")
+    ] = None,
+    ref: Annotated[
+        str | None,
+        typer.Option("--ref", metavar="编号", help="本单位的问题编号 / the office's own number"),
+    ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Record a problem an enterprise raised; prints its id.
+    """登记企业反映的问题, 显示其编号 / Record a problem; prints its id.
 
-    Example:
+    示例 / Example:
     fugong problem add 乐山某某公司 --category 物流运输 --text "原料运不进" --deadline 2020-02-15
     """
     from ..registry import find
@@ -108,16 +128,20 @@ def add(
 @handles_errors
 def assign(
     problem_id: Id,
-    department: Annotated[str, typer.Option("--department", help="主办单位.")],
-    deadline: Annotated[str | None, typer.Option("--deadline", help="办理时限.")] = None,
+    department: Annotated[
+        str, typer.Option("--department", metavar="单位", help="主办单位 / lead department")
+    ],
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", metavar="日期", help="办理时限 / deadline")
+    ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Give a problem to the department that must solve it, with a deadline.
+    """交办问题给主办单位并定时限 / Give a problem to a department, with a deadline.
 
-    Example: fugong problem assign 3 --department 区经信局 --deadline 2020-02-15
+    示例 / Example: fugong problem assign 3 --department 区经信局 --deadline 2020-02-15
     """
     from ..rules import ProblemChange
     from ..writer import change_problem, get_problem
@@ -151,15 +175,17 @@ def assign(
 @handles_errors
 def resolve(
     problem_id: Id,
-    note: Annotated[str, typer.Option("--note", help="How it was solved (办理结果).")],
+    note: Annotated[
+        str, typer.Option("--note", metavar="结果", help="办理结果 / how it was solved")
+    ],
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Mark a problem solved (已办结).
+    """问题办结 / Mark a problem solved.
 
-    Example: fugong problem resolve 3 --note "已协调物流公司" --date 2020-02-12
+    示例 / Example: fugong problem resolve 3 --note "已协调物流公司" --date 2020-02-12
     """
     from ..writer import get_problem, resolve_problem
 
@@ -179,15 +205,20 @@ def resolve(
 @handles_errors
 def reopen(
     problem_id: Id,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is not solved after all.")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", metavar="原因", help="重新打开的原因 / why it is not solved after all"
+        ),
+    ],
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Reopen a resolved problem.
+    """重新打开已办结的问题 / Reopen a resolved problem.
 
-    Example: fugong problem reopen 3 --reason "物流再次中断"
+    示例 / Example: fugong problem reopen 3 --reason "物流再次中断"
     """
     from ..writer import get_problem, reopen_problem
 
@@ -207,18 +238,26 @@ def reopen(
 @handles_errors
 def edit(
     problem_id: Id,
-    category: Annotated[str | None, typer.Option("--category", help="问题类别.")] = None,
-    text: Annotated[str | None, typer.Option("--text", help="The problem's description.")] = None,
-    department: Annotated[str | None, typer.Option("--department", help="主办单位.")] = None,
-    deadline: Annotated[str | None, typer.Option("--deadline", help="办理时限 (a date).")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", metavar="类别", help="问题类别 / category")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", metavar="描述", help="问题描述 / the description")
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", metavar="单位", help="主办单位 / lead department")
+    ] = None,
+    deadline: Annotated[
+        str | None, typer.Option("--deadline", metavar="日期", help="办理时限 / deadline")
+    ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Correct a problem's category, description, department or deadline from a date on.
+    """从某日起更正问题的类别、描述、主办单位或时限 / Correct a problem from a date on.
 
-    Example: fugong problem edit 3 --category 物流运输 --date 2020-02-11
+    示例 / Example: fugong problem edit 3 --category 物流运输 --date 2020-02-11
     """
     from ..errors import FugongError
     from ..rules import ProblemChange
@@ -271,17 +310,19 @@ def edit(
 @handles_errors
 def withdraw(
     problem_id: Id,
-    reason: Annotated[str, typer.Option("--reason", help="Why it was a mistake.")],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="原因", help="作废原因 / why it was a mistake")
+    ],
     date: DateOpt = None,
     by: ByOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Withdraw (作废) a problem entered by mistake: it leaves every figure and list.
+    """作废误录的问题: 从所有数字和列表中去掉 / Withdraw a problem entered by mistake.
 
     Reports as known before the withdrawal still show it; `fugong undo` takes it back.
 
-    Example: fugong problem withdraw 7 --reason "与问题 5 重复录入"
+    示例 / Example: fugong problem withdraw 7 --reason "与问题 5 重复录入"
     """
     from ..writer import get_problem, withdraw_problem
 
@@ -306,8 +347,8 @@ def list_(
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """List the problems as of a day (with `overdue`).
+    """列出截至某日的问题 (含是否逾期) / List the problems as of a day.
 
-    Example: fugong problem list --district 沙湾 --format json
+    示例 / Example: fugong problem list --district 沙湾 --format json
     """
     show_list("problems", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)
