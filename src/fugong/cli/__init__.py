@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, enterprise, io, labour, plan, problem, report
+from . import admin, enterprise, form, io, labour, plan, problem, report
 
 app = typer.Typer(
     name="fugong",
@@ -43,6 +43,7 @@ app.add_typer(labour.app, name="labour")
 admin.register(app)
 report.register(app)
 io.register(app)
+form.register(app)
 
 
 def main() -> None:
