@@ -587,3 +587,57 @@ def test_the_shipped_templates_are_what_the_script_makes(tmp_path, monkeypatch):
     module.main()
     for made in tmp_path.glob("*.xlsx"):
         assert made.read_bytes() == (FORMS / made.name).read_bytes(), made.name
+
+
+# --------------------------------------------------------------------------- form new
+
+
+@pytest.mark.parametrize("form", [DISTRICT_FORM, ENTERPRISE_FORM])
+def test_form_new_drafts_a_mapping_that_fills_as_the_shipped_one(sample, tmp_path, form):
+    template = tmp_path / "上级的表.xlsx"
+    shutil.copy(FORMS / f"{form}.xlsx", template)
+    result = ok(sample("form", "new", template))
+    assert "0 列留空" in result.stderr or "1 列留空" in result.stderr
+    drafted = tmp_path / "上级的表.toml"
+    assert drafted.is_file()
+    args = ("--as-of", AS_OF, "--district", "沙湾", "--unit", "沙湾区经信局")
+    fill(sample, template, tmp_path / "mine.xlsx", *args)
+    fill(sample, form, tmp_path / "shipped.xlsx", *args)
+    mine = openpyxl.load_workbook(tmp_path / "mine.xlsx").worksheets[0]
+    shipped = openpyxl.load_workbook(tmp_path / "shipped.xlsx").worksheets[0]
+    assert mine.max_row == shipped.max_row
+    for row_mine, row_shipped in zip(mine.iter_rows(), shipped.iter_rows(), strict=True):
+        assert [c.value for c in row_mine] == [c.value for c in row_shipped]
+    refused(sample("form", "new", template), "已存在, 未覆盖")
+
+
+def test_form_new_on_a_template_of_other_words(sample, tmp_path):
+    """Headers with units and other words still find their figures; unknown ones stay blank."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "＿＿县复工复产日报表"
+    ws["A2"] = "报送单位："
+    ws["E2"] = "统计截止：  年  月  日"
+    labels = ["地区", "规上工业企业（户）", "已复工复产企业（户）", "复工复产率（%）", "联系领导"]
+    for col, label in enumerate(labels, 1):
+        ws.cell(3, col, label)
+    wb.save(tmp_path / "日报表.xlsx")
+    ok(sample("form", "new", tmp_path / "日报表.xlsx"))
+    text = (tmp_path / "日报表.toml").read_text(encoding="utf-8")
+    for expected in (
+        'level = "district"',
+        'field = "district"',
+        'field = "plans.total"',
+        'field = "plans.operating"',
+        'field = "plans.resumption_rate"',
+        'value = "{scope}复工复产日报表"',
+        'value = "报送单位：{unit}"',
+        'value = "统计截止：{as_of:年月日}"',
+    ):
+        assert expected in text, expected
+    out = tmp_path / "日报.xlsx"
+    fill(sample, tmp_path / "日报表.xlsx", out, "--as-of", AS_OF, "--district", "五通桥")
+    ws = openpyxl.load_workbook(out).active
+    assert [ws[f"{c}4"].value for c in "ABCDE"] == ["五通桥区", 72, 39, 0.5417, None]
+    assert ws["A1"].value == "五通桥区复工复产日报表"
+    assert ws["E2"].value == "统计截止：2020年2月14日"

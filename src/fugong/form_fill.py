@@ -16,6 +16,8 @@ commands: openpyxl is loaded by nobody else.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 import warnings
 from copy import copy
 from dataclasses import dataclass, field
@@ -691,3 +693,118 @@ def save(wb, target: Path) -> None:
 
     with atomic_file(target, "wb") as handle:
         wb.save(handle)
+
+
+# --------------------------------------------------------------------------- a first mapping
+
+_UNIT_WORDS = ("填报单位", "报送单位", "填表单位")
+_TODAY_WORDS = ("填报日期", "报送日期", "填表日期")
+_AS_OF_WORDS = ("截至日期", "截止日期", "统计截止", "数据截至", "数据截止", "截至时间")
+_OPEN_SCOPE = re.compile(r"(?:XX|ＸＸ|××|xx|_{2,}|＿+)(?:区县|区|市|县)?")
+
+
+def draft(template: Path, level: str | None = None) -> tuple[str, str, int, int]:
+    """A first mapping for a superior's template: its header found by the words fugong
+    knows, every column listed (those it does not know left blank), the 填报单位 /
+    填报日期 / 截至日期 cells and an open scope in the title (XX区).
+
+    Returns (the TOML text, the level, columns named, columns left blank).
+    """
+    from .forms import CATALOGUE, field_named
+
+    wb, _notes = load_template(template)
+    ws = wb.worksheets[0]
+    texts = _texts(ws, _HEADER_SEARCH + 1)
+    best = None
+    for row in range(1, _HEADER_SEARCH + 1):
+        found = _header_columns(ws, texts, row, row)
+        named = {
+            lv: sum(field_named(lv, stack[-1]) is not None for _c, stack in found)
+            for lv in CATALOGUE
+        }
+        score = max(named.values())
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, row, found)
+    if best is None:
+        raise FugongError(
+            f"{template}: 前 {_HEADER_SEARCH} 行中找不到 fugong 认识的表头 "
+            "(如 企业名称, 区县, 复产率)",
+            f"{template}: no header fugong knows (企业名称, 区县, 复产率 …) in the first "
+            f"{_HEADER_SEARCH} rows",
+        )
+    _score, bottom, found = best
+    top = bottom
+    if bottom > 1 and any(
+        m.min_row <= bottom - 1 and m.max_row >= bottom for m in ws.merged_cells.ranges
+    ):
+        top = bottom - 1  # a two-row header: cells merged down over both rows
+        found = _header_columns(ws, texts, top, bottom)
+    if level is None:
+        words = {field_named("enterprise", s[-1]) for _c, s in found} - {None}
+        level = "enterprise" if {f.key for f in words} & {"name", "uscc"} else "district"
+    lines = [
+        f"# {template.stem} — fugong 的填表映射 (fugong form new 生成的初稿, 请检查)",
+        '# 格式见 README.md 的 "Upward forms"; fugong form show 列出可用的字段.',
+        "",
+        "[form]",
+        f"title = {_toml(template.stem)}",
+        f'level = "{level}"',
+        f"template = {_toml(template.name)}",
+        f"sheet = {_toml(ws.title)}",
+        "",
+    ]
+    if level == "district":
+        lines += ["[table]", 'total = "合计"         # 全市合计行; 不要合计行写 false', ""]
+    named = blank = 0
+    for _col, stack in found:
+        f = field_named(level, stack[-1])
+        labels = [_one_line(s) for s in stack]
+        header = _toml(labels[0]) if len(labels) == 1 else "[" + ", ".join(map(_toml, labels)) + "]"
+        lines += ["[[columns]]", f"header = {header}"]
+        if f is None:
+            blank += 1
+            lines.append('field = ""              # fugong 不认识这个表头: 填字段名, 或留空')
+        else:
+            named += 1
+            lines.append(f'field = "{f.key}"' + " " * max(1, 24 - len(f.key)) + f"# {f.zh}")
+            if f.kind == "rate":
+                lines.append('format = "0.00%"')
+        lines.append("")
+    header_rows = set(range(top, bottom + 1))
+    for (row, _col), text in sorted(_texts(ws, expand=False).items()):
+        if row in header_rows:
+            continue
+        folded = fold(text)
+        label = re.match(r"^[^:：]*[:：]", text.strip())
+        prefix = label.group(0) if label else text.strip()
+        value = None
+        if any(folded.startswith(w) for w in _UNIT_WORDS):
+            value = prefix + "{unit}"
+        elif any(folded.startswith(w) for w in _TODAY_WORDS):
+            value = prefix + "{today:年月日}"
+        elif any(folded.startswith(w) for w in _AS_OF_WORDS):
+            value = prefix + "{as_of:年月日}"
+        elif row < top and _OPEN_SCOPE.search(text):
+            value = _OPEN_SCOPE.sub("{scope}", text.strip(), count=1)
+            prefix = max(_OPEN_SCOPE.split(text.strip()), key=len)  # the words around XX区
+        if value is not None:
+            find = prefix if len(fold(prefix)) <= 30 else text.strip()[:30]
+            lines += ["[[cells]]", f"find = {_toml(find)}", f"value = {_toml(value)}", ""]
+    return "\n".join(lines), level, named, blank
+
+
+def load_template(path: Path) -> tuple[Any, list[str]]:
+    """A workbook to draft a mapping from (as `load`, for a path)."""
+    from types import SimpleNamespace
+
+    return load(SimpleNamespace(template=path, path=path.with_suffix(".toml")))
+
+
+def _one_line(text: str) -> str:
+    """A header label as one line: 是否\\n规上 -> 是否规上 (line breaks are layout)."""
+    text = re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", text.strip())
+    return " ".join(text.split())
+
+
+def _toml(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)

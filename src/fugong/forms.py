@@ -77,7 +77,18 @@ ENTERPRISE_FIELDS = _fields(
 )
 
 _PLAN_FIGURES = (
-    ("total", "规上企业数", "count", "规上企业", "规上工业企业数", "企业数", "规上企业户数"),
+    (
+        "total",
+        "规上企业数",
+        "count",
+        "规上企业",
+        "规上工业企业数",
+        "规上工业企业",
+        "规上企业总数",
+        "企业数",
+        "企业总数",
+        "规上企业户数",
+    ),
     ("not_stopped", "未停工", "count", "未停产", "未停工企业"),
     ("planned", "计划复产", "count", "计划复工"),
     ("approved", "验收通过", "count", "批准生产"),
@@ -85,18 +96,26 @@ _PLAN_FIGURES = (
     ("suspended", "暂缓", "count", "停产"),
     ("excluded", "剔除", "count"),
     ("unreported", "未填报", "count"),
-    ("operating", "在产", "count", "在产企业数", "复工复产企业数"),
+    (
+        "operating",
+        "在产",
+        "count",
+        "在产企业数",
+        "复工复产企业数",
+        "已复工复产企业",
+        "复工复产企业",
+    ),
     ("resumption_rate", "复产率", "rate", "复工率", "复工复产率"),
     ("resumed_today", "当日复产", "count", "当日复工", "新增复产"),
     ("resumed_ever", "累计复产", "count"),
     ("resumed_without_inspection", "未验收即复产", "count"),
-    ("returned", "到岗人数", "count", "返岗人数"),
+    ("returned", "到岗人数", "count", "返岗人数", "到岗职工", "返岗职工"),
     ("return_rate", "返岗率", "rate", "到岗率"),
 )
 _PROBLEM_FIGURES = (
     ("raised", "问题数", "count", "问题", "收集问题", "困难问题数"),
-    ("resolved", "已解决", "count", "已办结", "解决问题"),
-    ("open", "未解决", "count", "办理中", "未办结"),
+    ("resolved", "已解决", "count", "已办结", "解决问题", "已解决问题"),
+    ("open", "未解决", "count", "办理中", "未办结", "未解决问题"),
     ("overdue", "逾期", "count", "逾期问题"),
     ("raised_today", "当日新增", "count", "新增问题"),
     ("resolved_today", "当日办结", "count"),
@@ -104,7 +123,7 @@ _PROBLEM_FIGURES = (
 )
 _LABOUR_FIGURES = (
     ("enterprises", "用工企业", "count", "用工企业数"),
-    ("needed", "需求人数", "count", "用工需求"),
+    ("needed", "需求人数", "count", "用工需求", "用工需求人数"),
     ("filled", "已招人数", "count"),
     ("gap", "用工缺口", "count", "缺工人数", "缺口"),
 )

@@ -379,5 +379,68 @@ def fill(
     )
 
 
+class Level(str, Enum):
+    enterprise = "enterprise"
+    district = "district"
+
+
+@app.command("new")
+@handles_errors
+def new(
+    template: Annotated[Path, typer.Argument(help="The superior's template (.xlsx).")],
+    level: Annotated[
+        Level | None,
+        typer.Option("--level", help="enterprise or district (default: guessed from the header)."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="The mapping to write (default: TEMPLATE.toml)."),
+    ] = None,
+    lang: LangOpt = None,
+) -> None:
+    """Draft a mapping for a superior's template: its header, the fields fugong knows.
+
+    Example: fugong form new 上级新表.xlsx && fugong form fill 上级新表.xlsx -o 上报.xlsx
+    """
+    from ..errors import FugongError
+    from ..form_fill import draft
+    from ..output import check_target, write_text
+
+    language = lang_of(lang)
+    if template.suffix.lower() != ".xlsx":
+        raise FugongError(
+            f"{template}: 模板须为 .xlsx 工作簿", f"{template}: the template must be .xlsx"
+        )
+    target = output or template.with_suffix(".toml")
+    if target.suffix.lower() != ".toml":
+        raise FugongError(f"-o {target}: 映射文件须为 .toml", f"-o {target}: a mapping is .toml")
+    if target.exists():
+        raise FugongError(
+            f"{target} 已存在, 未覆盖 (用 -o 写到别处)",
+            f"{target} exists; not overwritten (write elsewhere with -o)",
+        )
+    check_target(target, inputs=[template])
+    text, chosen, named, blank = draft(template, level.value if level else None)
+    if output is not None and target.parent.resolve() != template.parent.resolve():
+        text = text.replace(f'template = "{template.name}"', f'template = "{template.resolve()}"')
+    write_text(target, text + "\n")
+    typer.echo(
+        _zh_en(
+            language,
+            f"已写入 {target}: {chosen} 级, {named} 列已对应字段, {blank} 列留空; "
+            f"请检查后运行 fugong form show {shlex_quote(template)}",
+            f"wrote {target}: level {chosen}, {named} columns mapped, {blank} left blank; "
+            f"check it, then run fugong form show {shlex_quote(template)}",
+        ),
+        err=True,
+    )
+
+
+def shlex_quote(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
+
+
 def register(app_: typer.Typer) -> None:
     app_.add_typer(app, name="form")
