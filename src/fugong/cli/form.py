@@ -156,8 +156,8 @@ def show(
         f"{'级别' if z else 'level'}: {mapping.level} ({level_zh if z else level_en}: "
         f"{rows_zh if z else rows_en})"
     )
-    say.append(f"{'模板' if z else 'template'}: {mapping.template}")
-    say.append(f"{'映射' if z else 'mapping'}: {mapping.path}")
+    say.append(f"{'模板' if z else 'template'}: {mapping.template.absolute()}")
+    say.append(f"{'映射' if z else 'mapping'}: {mapping.path.absolute()}")
     letters: list[str] = []
     placed: dict[str, str] = {}  # a fixed cell's mapping key -> where it is in the template
     try:
@@ -227,7 +227,8 @@ def show(
             fmt = f" [{item.format}]" if item.format else ""
             say.append(f"  {place}  ←  {item.value}{fmt}")
     folder = user_folder()
-    copy = shlex.join(["cp", str(mapping.template), str(mapping.path), str(folder) + os.sep])
+    files = [str(mapping.template.absolute()), str(mapping.path.absolute())]
+    copy = shlex.join(["cp", *files, str(folder) + os.sep])
     say.append(
         _zh_en(
             language,
