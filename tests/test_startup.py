@@ -20,6 +20,7 @@ HEAVY = (
     "zipfile",
     "fugong.workbook_in",
     "fugong.workbook_out",
+    "fugong.form_fill",  # upward forms: openpyxl, loaded by `form show` and `form fill` only
 )
 
 
@@ -36,7 +37,7 @@ def test_importing_the_cli_loads_nothing_heavy():
 
 
 def test_version_and_help_load_nothing_heavy():
-    for argv in (["--version"], ["--help"], ["report", "--help"]):
+    for argv in (["--version"], ["--help"], ["report", "--help"], ["form", "fill", "--help"]):
         code = (
             "import fugong.cli\n"
             f"sys.argv = ['fugong', *{argv!r}]\n"
@@ -67,3 +68,33 @@ def test_commands_without_a_workbook_load_no_workbook_code(tmp_path):
         loaded = _loaded_after(code)
         assert not any(loaded[m] for m in workbook), (argv, loaded)
         assert not loaded["fugong.workbook_out"], argv
+
+
+def test_form_list_reads_the_mappings_only(tmp_path):
+    """`form list` reads TOML files: no ledger, no workbook library."""
+    code = (
+        "import fugong.cli\n"
+        "sys.argv = ['fugong', 'form', 'list']\n"
+        "try:\n    fugong.cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+    )
+    loaded = _loaded_after(code)
+    loaded.pop("tabulate")  # the table it prints
+    loaded.pop("zipfile")  # importlib.resources' own (the shipped forms' folder)
+    assert not any(loaded.values()), loaded
+
+
+def test_commands_other_than_form_do_not_load_openpyxl(tmp_path):
+    """openpyxl is a runtime dependency for the forms; nothing else imports it."""
+    db = tmp_path / "l.db"
+    for argv in (
+        ["init", "--db", str(db)],
+        ["report", "--db", str(db), "-o", str(tmp_path / "r.xlsx")],
+        ["export", "plans", "--db", str(db), "-o", str(tmp_path / "p.xlsx")],
+    ):
+        code = (
+            "import fugong.cli\n"
+            f"sys.argv = ['fugong', *{argv!r}]\n"
+            "try:\n    fugong.cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        )
+        loaded = _loaded_after(code)
+        assert not loaded["openpyxl"] and not loaded["fugong.form_fill"], argv

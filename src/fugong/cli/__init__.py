@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, enterprise, i18n, io, labour, plan, problem, report
+from . import admin, enterprise, form, i18n, io, labour, plan, problem, report
 
 i18n.install()
 
@@ -48,6 +48,7 @@ app.add_typer(labour.app, name="labour")
 admin.register(app)
 report.register(app)
 io.register(app)
+form.register(app)
 
 
 # Environment variables fugong reads: checked like the arguments.

@@ -1,0 +1,1 @@
+"""The upward forms shipped with fugong: templates (.xlsx) and their mappings (.toml)."""
