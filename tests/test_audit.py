@@ -224,8 +224,11 @@ def test_undo_leaves_every_report_as_before_and_keeps_the_history(cli, ledger, t
         assert result.stdout.strip()
         assert events(ledger) == kept  # nothing deleted
         again = as_json(cli, "log", "--batch", str(batch))
-        assert len(again) == len(logged) and all(e["undone"] for e in again)
-        assert "已撤销" in ok(cli("log", "--batch", str(batch))).stdout
+        taken_back = [e for e in again if e["action"] != "undo"]
+        assert len(taken_back) == len(logged) and all(e["undone"] for e in taken_back)
+        [undo] = [e for e in again if e["action"] == "undo"]  # who took it back, when
+        assert undo["change"]["undid_batch"] == batch and undo["by"] == "tester"
+        assert "已由批次" in ok(cli("log", "--batch", str(batch))).stdout
         assert reports(cli) == expected
         marks.append(batch)
 

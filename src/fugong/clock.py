@@ -71,3 +71,8 @@ def shown(moment: datetime, *, micro: bool = False) -> str:
     """A stored (naive UTC) moment in the office's zone, ISO 8601 with offset."""
     local = moment.replace(tzinfo=UTC).astimezone(office_zone())
     return local.isoformat(timespec="microseconds" if micro else "seconds")
+
+
+def to_office_day(moment: datetime) -> date:
+    """The office day a stored (naive UTC) moment falls on."""
+    return moment.replace(tzinfo=UTC).astimezone(office_zone()).date()

@@ -10,7 +10,8 @@ but for the enterprises' attributes, held as tuples.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -403,3 +404,61 @@ def report_details(
     ]
     gaps.sort(key=lambda lab: (-lab["gap"], lab["id"]))
     return {"not_resumed": not_resumed, "open_problems": problems, "labour_gaps": gaps}
+
+
+# --------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list keeps and how it orders it (`… list --status … --sort …`)."""
+
+    status: str | None = None  # a plan or problem status key
+    overdue: bool | None = None
+    department: str | None = None  # part of the lead department's name
+    above_scale: bool | None = None
+    search: str | None = None  # part of a name or a USCC
+    sort: str | None = None  # a column; "-column" for descending
+
+
+def _folded(text: Any) -> str:
+    from .values import name_key
+
+    return name_key(str(text)) if text is not None else ""
+
+
+def select_rows(rows: Iterable[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+    """The rows the filters keep, in the order they ask for (stable; blanks last)."""
+    wanted_search = _folded(filters.search) if filters.search else None
+    wanted_department = _folded(filters.department) if filters.department else None
+    kept = []
+    for row in rows:
+        if filters.status is not None and row.get("status") != filters.status:
+            continue
+        if filters.overdue is not None and bool(row.get("overdue")) != filters.overdue:
+            continue
+        if filters.above_scale is not None and bool(row.get("above_scale")) != filters.above_scale:
+            continue
+        if wanted_department is not None and wanted_department not in _folded(
+            row.get("department")
+        ):
+            continue
+        if wanted_search is not None and not (
+            wanted_search in _folded(row.get("name")) or wanted_search in _folded(row.get("uscc"))
+        ):
+            continue
+        kept.append(row)
+    if filters.sort:
+        column = filters.sort.lstrip("-")
+        descending = filters.sort.startswith("-")
+        present = [r for r in kept if r.get(column) is not None]
+        blank = [r for r in kept if r.get(column) is None]
+        present.sort(key=lambda r: _sort_key(r[column]), reverse=descending)
+        kept = present + blank
+    return kept
+
+
+def _sort_key(value: Any) -> tuple:
+    if isinstance(value, bool | int | float):
+        return (0, value, "")
+    return (1, 0, str(value))

@@ -5,7 +5,19 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, LangOpt, ListFormat, handles_errors, lang_of, parse_id, read
+from .common import (
+    DbOpt,
+    DistrictOpt,
+    LangOpt,
+    ListFormat,
+    handles_errors,
+    lang_of,
+    parse_day,
+    parse_id,
+    read,
+    scope_codes,
+    warn,
+)
 
 db_app = typer.Typer(help="账本在哪里 / where the ledger is", no_args_is_help=True)
 
@@ -81,6 +93,18 @@ def log(
     batch: Annotated[
         str | None, typer.Option("--batch", metavar="批次", help="只看这个批次 / only this batch")
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="日期", help="业务日期从此日起 / business dates from"),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", metavar="日期", help="业务日期到此日止 / business dates until"),
+    ] = None,
+    who: Annotated[
+        str | None, typer.Option("--by", metavar="姓名", help="只看此人记录的 / only by whom")
+    ] = None,
+    district: DistrictOpt = None,
     fmt: Annotated[
         ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
     ] = ListFormat.table,
@@ -89,49 +113,85 @@ def log(
 ) -> None:
     """查看历史, 最新的在前: 业务日期、记录时间、记录人、来源、变更 / Show the history.
 
-    示例 / Example: fugong log 乐山某某有限公司 --format json
+    撤销 (undo) 也列出: 谁在何时撤销了哪个批次 / undos are shown too.
+
+    示例 / Example: fugong log 乐山某某有限公司 --since 2020-02-01 --until 2020-02-14
     """
     from .. import render
-    from ..history import entries
+    from ..history import LogFilter, entries
     from ..registry import find_enterprise
 
     language = lang_of(lang)
-
     batch_id = parse_id(batch, what="--batch") if batch is not None else None
+    first = parse_day(since, what="--since") if since else None
+    last = parse_day(until, what="--until") if until else None
 
     def work(session):
         eid = find_enterprise(session=session, ref=enterprise).id if enterprise else None
-        return entries(session=session, enterprise_id=eid, batch_id=batch_id)
+        codes = scope_codes(session, district)
+        which = LogFilter(
+            enterprise_id=eid,
+            batch_id=batch_id,
+            since=first,
+            until=last,
+            by=who,
+            district_codes=tuple(codes) if codes is not None else None,
+        )
+        return entries(session=session, which=which)
 
     rows = read(db, work)
     if fmt is ListFormat.json:
         typer.echo(render.json_text(rows), nl=False)
         return
-    flat = [
-        {
-            **row,
-            "recorded_at": (
-                row["recorded_at"]
-                if fmt is ListFormat.csv
-                else row["recorded_at"][:19] + row["recorded_at"][26:]
-            ),
-            "record": f"{row['record']} #{row['record_id']} {row['enterprise'] or ''}".strip(),
-            "change": ", ".join(f"{k}={render.plain(v)}" for k, v in row["change"].items())
-            + (
-                " (undone)"
-                if row["undone"] and language == "en"
-                else " (已撤销)"
-                if row["undone"]
-                else ""
-            ),
-        }
-        for row in rows
-    ]
+    flat = [log_row(row, language, full=fmt is ListFormat.csv) for row in rows]
     columns = ["business_date", "recorded_at", "by", "source", "batch", "record", "change"]
     if fmt is ListFormat.csv:
         typer.echo(render.csv_text(flat, columns), nl=False)
-    else:
+    elif flat:
         typer.echo(render.table(flat, columns, language))
+    else:
+        warn("no entries" if language == "en" else "没有记录")
+
+
+RECORD_NAMES = {
+    "enterprise": ("企业", "enterprise"),
+    "plan": ("复产计划", "plan"),
+    "problem": ("问题", "problem"),
+    "labour": ("用工需求", "labour"),
+    "batch": ("批次", "batch"),
+}
+KIND_LAYOUT = {
+    "enterprise": "enterprises",
+    "plan": "plans",
+    "problem": "problems",
+    "labour": "labour",
+}
+
+
+def log_row(row: dict, language: str, *, full: bool) -> dict:
+    """A history entry as the officer reads it: 复产计划 #3 甲公司 · 状态=已复产."""
+    from .. import render
+
+    zh, en = RECORD_NAMES[row["record"]]
+    name = en if language == "en" else zh
+    record = f"{name} #{row['record_id']} {row['enterprise'] or ''}".strip()
+    if row["action"] == "undo":
+        change = row["change"]
+        said = (
+            f"undid batch {change['undid_batch']} ({change['undid_source']})"
+            if language == "en"
+            else f"撤销批次 {change['undid_batch']} ({change['undid_source']})"
+        )
+    else:
+        said = render.change_text(KIND_LAYOUT[row["record"]], row["change"], language)
+        if row["undone"]:
+            said += (
+                f" (undone by batch {row['undone_by']})"
+                if language == "en"
+                else f" (已由批次 {row['undone_by']} 撤销)"
+            )
+    recorded = row["recorded_at"] if full else row["recorded_at"][:19] + row["recorded_at"][26:]
+    return {**row, "recorded_at": recorded, "record": record, "change": said}
 
 
 def register(app: typer.Typer) -> None:

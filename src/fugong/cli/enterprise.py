@@ -10,7 +10,6 @@ from .common import (
     DateOpt,
     DbOpt,
     DistrictOpt,
-    FormatOpt,
     LangOpt,
     ListFormat,
     business_day,
@@ -23,7 +22,14 @@ from .common import (
     say_former,
     warn,
 )
-from .lists import show_list
+from .lists import (
+    AboveScaleOpt,
+    ListFormatOpt,
+    OutputOpt,
+    SearchOpt,
+    SortOpt,
+    show_list,
+)
 
 app = typer.Typer(help="登记和修改企业 / register and edit enterprises", no_args_is_help=True)
 
@@ -227,15 +233,31 @@ def edit(
 def list_(
     district: DistrictOpt = None,
     as_of: AsOfOpt = "today",
-    fmt: FormatOpt = ListFormat.table,
+    above_scale: AboveScaleOpt = None,
+    search: SearchOpt = None,
+    sort: SortOpt = None,
+    fmt: ListFormatOpt = None,
+    output: OutputOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """列出截至某日在账的企业 / List the enterprises as of a day.
 
-    Example: fugong enterprise list --district 沙湾 --format csv
+    示例 / Example: fugong enterprise list --district 沙湾 --above-scale --as-of 2020-02-14
     """
-    show_list("enterprises", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)
+    from ..listing import Filters
+
+    filters = Filters(above_scale=above_scale, search=search, sort=sort)
+    show_list(
+        "enterprises",
+        db=db,
+        district=district,
+        as_of=as_of,
+        fmt=fmt,
+        lang=lang,
+        filters=filters,
+        output=output,
+    )
 
 
 @app.command("show")

@@ -10,9 +10,7 @@ from .common import (
     DateOpt,
     DbOpt,
     DistrictOpt,
-    FormatOpt,
     LangOpt,
-    ListFormat,
     business_day,
     handles_errors,
     lang_of,
@@ -21,7 +19,7 @@ from .common import (
     record,
     say_former,
 )
-from .lists import show_list
+from .lists import ListFormatOpt, OutputOpt, SearchOpt, SortOpt, show_list
 
 app = typer.Typer(help="用工需求台账 / labour demand", no_args_is_help=True)
 
@@ -192,12 +190,26 @@ def set_(
 def list_(
     district: DistrictOpt = None,
     as_of: AsOfOpt = "today",
-    fmt: FormatOpt = ListFormat.table,
+    search: SearchOpt = None,
+    sort: SortOpt = None,
+    fmt: ListFormatOpt = None,
+    output: OutputOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """列出截至某日的用工需求 (缺口 = 需求 − 已招) / List labour demand as of a day.
 
-    示例 / Example: fugong labour list --district 沙湾 --format csv
+    示例 / Example: fugong labour list --district 沙湾 --sort -gap --as-of 2020-02-14
     """
-    show_list("labour", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)
+    from ..listing import Filters
+
+    show_list(
+        "labour",
+        db=db,
+        district=district,
+        as_of=as_of,
+        fmt=fmt,
+        lang=lang,
+        filters=Filters(search=search, sort=sort),
+        output=output,
+    )

@@ -10,9 +10,7 @@ from .common import (
     DateOpt,
     DbOpt,
     DistrictOpt,
-    FormatOpt,
     LangOpt,
-    ListFormat,
     business_day,
     handles_errors,
     lang_of,
@@ -22,7 +20,15 @@ from .common import (
     say_former,
     warn,
 )
-from .lists import show_list
+from .lists import (
+    AboveScaleOpt,
+    ListFormatOpt,
+    OutputOpt,
+    SearchOpt,
+    SortOpt,
+    show_list,
+    status_filter,
+)
 
 app = typer.Typer(help="企业复工复产计划台账 / resumption plans", no_args_is_help=True)
 
@@ -229,12 +235,36 @@ def inspect(
 def list_(
     district: DistrictOpt = None,
     as_of: AsOfOpt = "today",
-    fmt: FormatOpt = ListFormat.table,
+    status: Annotated[
+        str | None, typer.Option("--status", metavar="状态", help="只列此状态 / only this status")
+    ] = None,
+    above_scale: AboveScaleOpt = None,
+    search: SearchOpt = None,
+    sort: SortOpt = None,
+    fmt: ListFormatOpt = None,
+    output: OutputOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """列出截至某日的复产计划 / List the plans as of a day.
 
-    示例 / Example: fugong plan list --district 沙湾 --as-of 2020-02-14 --format json
+    示例 / Example: fugong plan list --district 沙湾 --status 计划复产 --as-of 2020-02-14
     """
-    show_list("plans", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)
+    from ..listing import Filters
+
+    filters = Filters(
+        status=status_filter(status, "plans"),
+        above_scale=above_scale,
+        search=search,
+        sort=sort,
+    )
+    show_list(
+        "plans",
+        db=db,
+        district=district,
+        as_of=as_of,
+        fmt=fmt,
+        lang=lang,
+        filters=filters,
+        output=output,
+    )

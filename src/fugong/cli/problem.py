@@ -10,9 +10,7 @@ from .common import (
     DateOpt,
     DbOpt,
     DistrictOpt,
-    FormatOpt,
     LangOpt,
-    ListFormat,
     business_day,
     handles_errors,
     lang_of,
@@ -22,7 +20,7 @@ from .common import (
     record,
     say_former,
 )
-from .lists import show_list
+from .lists import ListFormatOpt, OutputOpt, SearchOpt, SortOpt, show_list, status_filter
 
 app = typer.Typer(help="复产问题台账 / problems raised by enterprises", no_args_is_help=True)
 
@@ -343,12 +341,47 @@ def withdraw(
 def list_(
     district: DistrictOpt = None,
     as_of: AsOfOpt = "today",
-    fmt: FormatOpt = ListFormat.table,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", metavar="状态", help="办理中 / 已办结 (open / resolved)"),
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        typer.Option("--overdue/--not-overdue", metavar="", help="只列逾期 / 未逾期的问题"),
+    ] = None,
+    department: Annotated[
+        str | None,
+        typer.Option(
+            "--department", metavar="单位", help="主办单位名称中含有 / part of the department"
+        ),
+    ] = None,
+    search: SearchOpt = None,
+    sort: SortOpt = None,
+    fmt: ListFormatOpt = None,
+    output: OutputOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """列出截至某日的问题 (含是否逾期) / List the problems as of a day.
 
-    示例 / Example: fugong problem list --district 沙湾 --format json
+    示例 / Example: fugong problem list --district 沙湾 --overdue --as-of 2020-02-14
     """
-    show_list("problems", db=db, district=district, as_of=as_of, fmt=fmt, lang=lang)
+    from ..listing import Filters
+
+    filters = Filters(
+        status=status_filter(status, "problems"),
+        overdue=overdue,
+        department=department,
+        search=search,
+        sort=sort,
+    )
+    show_list(
+        "problems",
+        db=db,
+        district=district,
+        as_of=as_of,
+        fmt=fmt,
+        lang=lang,
+        filters=filters,
+        output=output,
+    )
