@@ -915,7 +915,7 @@ def test_machine_readable_output_holds_only_the_document(cli, tmp_path):
     assert without_generated_at(json.loads(target.read_text("utf-8"))) == doc
 
 
-def test_bad_arguments(cli):
+def test_bad_arguments(cli, tmp_path):
     result = cli("report", "--district", "沙弯")
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -933,6 +933,16 @@ def test_bad_arguments(cli):
         assert result.stderr.startswith("错误: ") and impossible in result.stderr
     result = cli("report", "--known-at", "not-a-moment")
     assert result.exit_code == 1 and result.stdout == ""
+
+    # -o: an extension outside SPEC's list is refused, and no file is left
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("report.xyz", "report", "report.xlsx", "report.htm"):
+        result = cli("report", "-o", out / name)
+        assert result.exit_code == 1, name
+        assert result.stderr.startswith("错误: ") and str(out / name) in result.stderr
+        assert list(out.iterdir()) == [], name
+    assert ".html" in result.stderr and ".md" in result.stderr
 
     result = cli("report", "--format", "xlsx")
     assert result.exit_code == 2
