@@ -50,6 +50,7 @@ from .spans import (
     Window,
     by_position,
     containing,
+    drop,
     fill_back,
     later,
     segments,
@@ -163,7 +164,7 @@ def _scope(session: Session, window: Window, codes: list[str]):
     seg = segments(session, "w_ent_seg", window, points)
     query = (
         select(
-            seg.c.key,
+            seg.c.key.label("eid"),
             seg.c.start,
             seg.c.stop,
             *(span.c.value.label(name) for name, span in attributes.items()),
@@ -186,7 +187,9 @@ def _scope(session: Session, window: Window, codes: list[str]):
         Column("above_scale", Boolean),
         Column("employees", Integer),
     ]
-    return temp_table(session, "w_scope", columns, query, index=("eid", "start"))
+    scope = temp_table(session, "w_scope", columns, query, index=("eid", "start"))
+    drop(session, since, seg, *attributes.values())
+    return scope
 
 
 def _scope_points(scope, window: Window, identity=None) -> list:
@@ -264,8 +267,8 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
             status.c.ever,
             case(
                 (and_(status.c.dated >= window.first_literal(), resumed_that_day), status.c.dated)
-            ),
-            uninspected,
+            ).label("today_on"),
+            uninspected.label("uninspected"),
         ).outerjoin(
             passed,
             and_(
@@ -331,6 +334,7 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
                 tally.add((row.district, "plans", "resumed_without_inspection"), *span, row.n)
             tally.add((row.district, "plans", "returned"), *span, int(row.returned or 0))
             tally.add((row.district, "plans", "return_base"), *span, int(row.base or 0))
+    drop(session, inspection, status, returned, seg)
 
 
 def _plan_figures(series, code: str, i: int) -> dict[str, Any]:
@@ -360,7 +364,13 @@ def _problems(session: Session, window: Window, scope, tally: Tally) -> None:
         index=("rid",),
     )
     spans = {
-        field: span_table(session, f"w_problem_{field}", kind, span_query("problem", field, window))
+        field: span_table(
+            session,
+            f"w_problem_{field}",
+            kind,
+            span_query("problem", field, window),
+            dated=field == "status",  # the day it was resolved
+        )
         for field, kind in (("category", String), ("status", String), ("deadline", Date))
     }
     points = [select(since.c.rid, later(since.c.since, window.first_literal()))]
@@ -411,6 +421,7 @@ def _problems(session: Session, window: Window, scope, tally: Tally) -> None:
             if row.deadline is not None:  # overdue from the day after the deadline
                 after = max(row.start, row.deadline + timedelta(days=1))
                 tally.add((where, "problems", "overdue"), after, row.stop, row.n)
+    drop(session, since, seg, *spans.values())
 
 
 def _empty_problems() -> dict[str, Any]:
@@ -492,6 +503,7 @@ def _labour(session: Session, window: Window, scope, tally: Tally) -> None:
     points = [select(employers.c.eid, later(employers.c.since, first))]
     for point in _scope_points(scope, window):
         points.append(point.join(employers, employers.c.eid == scope.c.eid))
+    drop(session, seg, *spans.values())
     seg = segments(session, "w_employer_seg", window, points)
     query = (
         select(seg.c.start, seg.c.stop, scope.c.district, func.count().label("n"))
@@ -502,6 +514,7 @@ def _labour(session: Session, window: Window, scope, tally: Tally) -> None:
     )
     for row in session.execute(query):
         tally.add((row.district, "labour", "enterprises"), row.start, row.stop, row.n)
+    drop(session, since, seg)
 
 
 def _empty_labour() -> dict[str, Any]:

@@ -226,10 +226,10 @@ def temp_table(
     table = _temp(name, columns, index)
     conn = session.connection()
     conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')
-    # CREATE … AS SELECT: one statement to compile, none for DDL; the table's
-    # columns are named by the query's labels, in the definition's order
+    # CREATE … AS SELECT: one statement to compile, none for DDL; the query's
+    # columns are taken by the names of the definition's, in its order
     query = query.subquery(f"{name}_rows")
-    rows = select(*(query.c[i].label(c.name) for i, c in enumerate(table.columns)))
+    rows = select(*(query.c[c.name] for c in table.columns))
     conn.execute(_CreateTempAs(table.name, rows))
     if index:
         names = ", ".join(f'"{c}"' for c in index)
@@ -246,17 +246,24 @@ def span_table(
     value_type,
     query: Select,
     *,
+    dated: bool = False,
     extra: Sequence[Column] = (),
 ) -> Table:
-    columns = [
-        Column("rid", Integer),
-        Column("value", value_type),
-        Column("dated", Date),
-        Column("start", Date),
-        Column("stop", Date),
-        *extra,
-    ]
+    """Spans (from span_query) as a temporary table: rid, value, start, stop, and
+    `dated` (the day the value was set) only when asked for."""
+    columns = [Column("rid", Integer), Column("value", value_type)]
+    if dated:
+        columns.append(Column("dated", Date))
+    columns += [Column("start", Date), Column("stop", Date), *extra]
     return temp_table(session, name, columns, query, index=("rid", "start"))
+
+
+def drop(session: Session, *tables) -> None:
+    """Temporary tables no longer needed: their memory goes back before the next ones."""
+    conn = session.connection()
+    for table in tables:
+        if isinstance(table, Table):
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')
 
 
 def segments(session: Session, name: str, window: Window, points: Sequence[Select]):
@@ -308,8 +315,15 @@ def fill_back(
         .where(table.c.rid == keys, table.c.start <= at, at < table.c.stop)
         .exists()
     )
-    wanted = select(keys.label("rid")).where(~covered, at < stop).subquery("unspanned")
-
+    wanted = temp_table(
+        session,
+        "w_unspanned",
+        [Column("rid", Integer)],
+        select(keys.label("rid")).where(~covered, at < stop),
+    )
+    if session.execute(select(wanted.c.rid).limit(1)).first() is None:
+        drop(session, wanted)
+        return  # the usual case: every record has a value dated by the days it exists
     ranked = (
         select(
             rid.label("rid"),
@@ -331,6 +345,7 @@ def fill_back(
         first.label("start"),
         earlier(ranked.c.dated, stop).label("stop"),
     ).where(ranked.c.rn == 1)
-    session.connection().execute(
-        table.insert().from_select(["rid", "value", "dated", "start", "stop"], query)
-    )
+    fallback = query.subquery("fallback")
+    query = select(*(fallback.c[c.name] for c in table.columns))
+    session.connection().execute(table.insert().from_select([c.name for c in table.columns], query))
+    drop(session, wanted)
