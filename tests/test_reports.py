@@ -846,6 +846,57 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
     )
 
 
+def test_generated_at_gives_the_report_again(cli):
+    """generated_at is the moment the report was made, with its offset and to the
+    microsecond; --known-at that moment gives the same figures after later entries; every
+    format shows it (the text formats to the second, in the office's zone)."""
+    r = Recorder(cli)
+    r.register(SA1, "沙湾", day(1))
+    r.plan_add(SA1, "planned", day(1))
+    before = datetime.now(UTC)
+    result = ok(cli("report", "--as-of", day(3), "--format", "json"))
+    after = datetime.now(UTC)
+    sent = json.loads(result.stdout)
+    made = datetime.fromisoformat(sent["generated_at"])
+    assert before <= made <= after
+    assert sent["generated_at"][-6:] == "+08:00" and "." in sent["generated_at"]
+    assert sent["known_at"] is None
+    assert all(d["generated_at"] == sent["generated_at"] for d in sent["districts"])
+
+    time.sleep(0.01)
+    r.plan_set(SA1, "resumed", day(2))  # recorded after the report was made
+    again = report_json(cli, "--as-of", day(3), "--known-at", sent["generated_at"])
+    assert again["known_at"] == sent["generated_at"]
+    assert _without_known_at(again) == without_generated_at(sent)
+    assert report_json(cli, "--as-of", day(3))["plans"]["resumed"] == 1
+
+    # the title block of every text format: generated at, to the second, with the offset
+    lines = ok(cli("report", "--as-of", day(3))).stdout.splitlines()[:5]
+    second = made.replace(microsecond=0)
+    for fmt, text in (
+        ("table", "\n".join(lines)),
+        ("markdown", ok(cli("report", "--as-of", day(3), "--format", "markdown")).stdout),
+    ):
+        stamps = re.findall(r"生成时间: (\S+)", text)
+        assert len(stamps) == 1, (fmt, text)
+        shown = datetime.fromisoformat(stamps[0])
+        assert stamps[0].endswith("+08:00") and shown.microsecond == 0, stamps
+        assert second <= shown <= datetime.now(UTC), fmt
+    assert (
+        lines[1:]
+        == [
+            "范围: 乐山市 (511100)",
+            "截至: 2020-02-03",
+            lines[3],
+            lines[4],
+        ]
+        and lines[3].startswith("记录截至: ")
+        and lines[3][6:] == lines[4][6:]
+    )
+    rows = list(csv.DictReader(io.StringIO(ok(cli("report", "--format", "csv")).stdout)))
+    assert all(datetime.fromisoformat(row["generated_at"]) >= made for row in rows)
+
+
 def test_as_of_today_and_yesterday(cli):
     today = date.today()
     yesterday = today - timedelta(days=1)

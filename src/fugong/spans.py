@@ -198,6 +198,10 @@ def _create_temp_as(element: _CreateTempAs, compiler, **kw) -> str:
     return f'CREATE TEMPORARY TABLE "{element.name}" AS {compiler.process(element.query, **kw)}'
 
 
+# PostgreSQL plans a temporary table it knows nothing about as if it were small:
+# above this many rows, tell it what it holds
+ANALYZE_FROM = 1000
+
 # One definition per temporary table for the whole process: statements built on
 # the same Table objects are compiled once (SQLAlchemy's statement cache).
 _METADATA = MetaData()
@@ -230,11 +234,11 @@ def temp_table(
     # columns are taken by the names of the definition's, in its order
     query = query.subquery(f"{name}_rows")
     rows = select(*(query.c[c.name] for c in table.columns))
-    conn.execute(_CreateTempAs(table.name, rows))
+    made = conn.execute(_CreateTempAs(table.name, rows))
     if index:
         names = ", ".join(f'"{c}"' for c in index)
         conn.exec_driver_sql(f'CREATE INDEX "{table.name}_ix" ON "{table.name}" ({names})')
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and made.rowcount > ANALYZE_FROM:
         # temporary tables are never analysed by autovacuum: give the planner row counts
         conn.exec_driver_sql(f'ANALYZE "{table.name}"')
     return table
