@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +11,6 @@ from .common import DbOpt, LangOpt, handles_errors, lang_of, parse_day, parse_kn
 from .report import (
     AllOpt,
     KnownAtOpt,
-    OutputOpt,
     chosen_format,
     console,
     deliver,
@@ -29,6 +29,14 @@ class TrendFormat(str, Enum):
 
 # -o's extension: a .txt file holds the table as plain text; a trend has no markdown
 EXTENSIONS = {".csv": "csv", ".json": "json", ".txt": "table", ".html": "html", ".xlsx": "xlsx"}
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Write to this file; its extension picks the format: .csv .json .txt .html.",
+    ),
+]
 
 
 @handles_errors
