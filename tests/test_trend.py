@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import random
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from test_reports import (
     without_generated_at,
 )
 
+SEEDS = [int(s) for s in os.environ.get("FUGONG_TEST_SEEDS", "16").split(",")]
 FEBRUARY = [date(2020, 2, 1) + timedelta(days=i) for i in range(29)]
 
 
@@ -76,6 +80,93 @@ def test_each_day_of_the_trend_is_that_days_report(cli):
     before = trend_json(cli, "--to", "2020-02-14", "--known-at", "2000-01-01")
     assert len(before) == 14 and all(d["plans"]["total"] == 0 for d in before)
     assert all(d["known_at"].startswith("2000-01-01T23:59:59.999999+08:00") for d in before)
+
+
+def _random_history(cli, rng: random.Random) -> None:
+    """Enterprises of two districts with every kind of entry, dated in the first twelve
+    days of February and recorded in shuffled order: moves between districts, 规上 and
+    employee changes, plan entries dated before the registration, same-day changes,
+    back-dated corrections, problems resolved and reopened, labour filled.  A command the
+    ledger refuses changes nothing; that is part of the game."""
+
+    def day(since: int = 1) -> tuple[int, str]:
+        n = rng.randint(since, 12)
+        return n, f"2020-02-{n:02d}"
+
+    changes: list[list[str]] = []
+    for i in range(10):
+        name = f"随机{i}号机械有限公司"
+        flags = ["--above-scale"] if rng.random() < 0.7 else []
+        if rng.random() < 0.7:
+            flags += ["--employees", str(rng.randint(20, 300))]
+        registered, on = day()
+        district = rng.choice(["沙湾", "五通桥"])
+        ok(cli("enterprise", "add", name, "--district", district, *flags, "--date", on))
+        planned, on = day(max(1, registered - 3))  # a plan may be dated before registration
+        status = rng.choice(["planned", "not_stopped"])
+        ok(cli("plan", "add", name, "--status", status, "--date", on))
+        for _ in range(rng.randint(1, 4)):
+            status = rng.choice(["planned", "approved", "resumed", "resumed", "suspended"])
+            more = ["--returned", str(rng.randint(0, 200))] if rng.random() < 0.6 else []
+            changes.append(
+                ["plan", "set", name, "--status", status, *more, "--date", day(planned)[1]]
+            )
+        if rng.random() < 0.3:
+            changes.append(["plan", "set", name, "--status", "excluded", "--reason", "退规"])
+            changes[-1] += ["--date", day(planned)[1]]
+        inspection = rng.choice(["--passed", "--failed"])
+        changes.append(["plan", "inspect", name, inspection, "--date", day(planned)[1]])
+        if rng.random() < 0.5:
+            moved = ["--district", rng.choice(["沙湾", "五通桥"])]
+            scale = rng.choice([["--above-scale"], ["--not-above-scale"], []])
+            changes.append(
+                ["enterprise", "edit", name, *moved, *scale, "--date", day(registered)[1]]
+            )
+        if rng.random() < 0.3:
+            employees = ["--employees", str(rng.randint(20, 300))]
+            changes.append(["enterprise", "edit", name, *employees, "--date", day(registered)[1]])
+        for _ in range(rng.randint(0, 2)):
+            raised, on = day(registered)
+            result = ok(cli(
+                "problem", "add", name, "--category", rng.choice(["用工", "物流运输", "资金融资"]),
+                "--text", f"困难{rng.random()}", "--deadline", day(raised)[1], "--date", on,
+            ))  # fmt: skip
+            pid = re.search(r"#(\d+)", result.stdout).group(1)
+            changes.append(
+                ["problem", "resolve", pid, "--note", "已解决", "--date", day(raised)[1]]
+            )
+            if rng.random() < 0.4:
+                changes.append(
+                    ["problem", "reopen", pid, "--reason", "反复", "--date", day(raised)[1]]
+                )
+        if rng.random() < 0.5:
+            raised, on = day(registered)
+            result = ok(cli(
+                "labour", "add", name, "--job", rng.choice(["普工", "技工"]), "--needed", "40",
+                "--filled", "5", "--date", on,
+            ))  # fmt: skip
+            lid = re.search(r"#(\d+)", result.stdout).group(1)
+            changes.append(["labour", "fill", lid, "--count", "7", "--date", day(raised)[1]])
+    rng.shuffle(changes)
+    for change in changes:
+        result = cli(*change)
+        assert result.exit_code in (0, 1), (change, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_histories_trend_equals_the_reports(cli, seed):
+    """On histories no sample has (see _random_history), every day of the trend of the
+    city and of 沙湾 is that day's report."""
+    _random_history(cli, random.Random(seed))
+    span = ("--from", "2020-01-31", "--to", "2020-02-13")
+    city = trend_json(cli, *span)
+    shawan = trend_json(cli, "--district", "沙湾", *span)
+    for day, part in zip(city, shawan, strict=True):
+        report = report_json(cli, "--as-of", day["date"])
+        assert as_report(day) == report, day["date"]
+        assert as_report(part) == report_json(cli, "--district", "沙湾", "--as-of", day["date"])
+    resumed = [d["plans"]["resumed"] for d in city]
+    assert len(set(resumed)) > 1, f"a history where nothing resumes tests little: {resumed}"
 
 
 def test_trend_of_the_small_ledger(cli, tmp_path):

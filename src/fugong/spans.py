@@ -10,15 +10,19 @@ which is asof.latest's rule (the latest event dated <= D, same-day events in
 recording order) — so one pass over the events serves every day.
 
 Spans are clipped to the window: `start` is at least `first`, `stop` at most
-the day after `last`, and spans that end before the window are left out
-(events dated after `last` cannot change a day of the window and are not read,
-except for a fallback's first value).
+the day after `last`, and spans that end before the window are left out;
+events dated after `last` cannot change a day of the window and are not read
+(fill_back adds an enterprise attribute's first value, wherever it is dated,
+for the days before it: asof.latest's fallback).
 
 A record's figures change only where one of its spans starts or stops, so the
 figures are computed per *segment*: the points where anything about a record
 changes, each holding until the next.  A query groups the segments by their
 values and their (start, stop), and the caller spreads each group over the
 days it covers.  A window of one day has one segment per record: the report.
+
+Spans and segments live in temporary tables of the read transaction (indexed by
+record and start), dropped when their figures are counted.
 """
 
 from __future__ import annotations
