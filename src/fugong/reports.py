@@ -220,17 +220,23 @@ def _in_scope(scope, eid, at):
 
 
 def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally: Tally) -> None:
-    def ever(model, rid):
-        # a resumption among this event and those before it: resumed_ever
-        resumed = case((model.status == "resumed", 1), else_=0)
-        order = (model.business_date, model.id)
-        return [func.max(resumed).over(partition_by=rid, order_by=order).label("ever")]
-
     # The latest inspection dated on or before the day of the status (see SPEC "Plan").
     inspection = span_table(
         session, "w_inspection", String, span_query("plan", "inspection", window, clip=False)
     )
-    status = span_query("plan", "status", window, extra=ever).subquery("status_spans")
+    status = span_query("plan", "status", window).subquery("status_spans")
+    # the first resumption of each plan: resumed_ever from its day on
+    first_resumed = (
+        select(PlanEvent.plan_id.label("rid"), func.min(PlanEvent.business_date).label("on"))
+        .join(Batch, Batch.id == PlanEvent.batch_id)
+        .where(
+            PlanEvent.status == "resumed",
+            PlanEvent.business_date <= window.last,
+            window.view.visible(),
+        )
+        .group_by(PlanEvent.plan_id)
+        .subquery("first_resumed")
+    )
     passed = inspection.alias("passed")
     # a resumption dated the status's day (a status set in the window): resumed_today then
     resumed_that_day = (
@@ -264,19 +270,21 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
             status.c.dated,
             status.c.start,
             status.c.stop,
-            status.c.ever,
+            case((first_resumed.c.on <= status.c.dated, 1), else_=0).label("ever"),
             case(
                 (and_(status.c.dated >= window.first_literal(), resumed_that_day), status.c.dated)
             ).label("today_on"),
             uninspected.label("uninspected"),
-        ).outerjoin(
+        )
+        .outerjoin(
             passed,
             and_(
                 passed.c.rid == status.c.rid,
                 passed.c.start <= status.c.dated,
                 or_(passed.c.stop.is_(None), status.c.dated < passed.c.stop),
             ),
-        ),
+        )
+        .outerjoin(first_resumed, first_resumed.c.rid == status.c.rid),
         extra=[Column("ever", Integer), Column("today_on", Date), Column("uninspected", Integer)],
     )
     returned = span_table(session, "w_returned", Integer, span_query("plan", "returned", window))

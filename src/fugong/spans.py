@@ -27,7 +27,7 @@ record and start), dropped when their figures are counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -116,8 +116,6 @@ def containing(span, key, at) -> ColumnElement[bool]:
 
 # --------------------------------------------------------------------------- spans
 
-Extra = Callable[[type, ColumnElement], Iterable[ColumnElement]]
-
 
 def span_query(
     kind: str,
@@ -125,39 +123,33 @@ def span_query(
     window: Window,
     *,
     clip: bool = True,
-    extra: Extra | None = None,
 ) -> Select:
     """The spans of one field of a ledger's records: rid, value, dated, start, stop.
 
     `dated` is the business date of the event that set the value.  `clip=False`
     keeps spans whole (start = dated, stop NULL when open) for looking up a value
-    as of a day before the window.  `extra(model, rid)` adds window columns
-    computed over the same events in (business date, id) order; they are passed
-    through by name.  A fallback (the first value holding before its date too)
-    is added by span_table.
+    as of a day before the window.  A fallback (the first value holding before its
+    date too) is added by fill_back.
     """
     model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
     column = getattr(model, field)
     ordered = {"partition_by": rid, "order_by": (model.business_date, model.id)}
-    extras = list(extra(model, rid)) if extra else []
     events = (
         select(
             rid.label("rid"),
             column.label("value"),
             model.business_date.label("dated"),
             func.lead(model.business_date).over(**ordered).label("next"),
-            *extras,
         )
         .join(Batch, Batch.id == model.batch_id)
-        # events dated after the window cannot change a day of it (a fallback's
-        # first value only matters when no event is dated on or before the day)
+        # events dated after the window cannot change a day of it (fill_back reads a
+        # fallback's first value wherever it is dated)
         .where(column.is_not(None), model.business_date <= window.last, window.view.visible())
         .subquery(f"{kind}_{field}_events")
     )
     # an event followed by another of the same day holds for no day at all
     last_of_day = or_(events.c.next.is_(None), events.c.next > events.c.dated)
-    passed = [events.c[e.name] for e in extras]
     if not clip:
         return select(
             events.c.rid,
@@ -165,7 +157,6 @@ def span_query(
             events.c.dated,
             events.c.dated.label("start"),
             events.c.next.label("stop"),
-            *passed,
         ).where(last_of_day)
     first, stop = window.first_literal(), window.stop_literal()
     start = later(events.c.dated, first)
@@ -176,7 +167,6 @@ def span_query(
         events.c.dated,
         start.label("start"),
         end.label("stop"),
-        *passed,
     ).where(last_of_day, start < end)
 
 
