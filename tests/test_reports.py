@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from spec_facts import CITY, DISTRICTS
@@ -898,7 +899,8 @@ def test_generated_at_gives_the_report_again(cli):
 
 
 def test_as_of_today_and_yesterday(cli):
-    today = date.today()
+    # SPEC "Clock and order": the office's today, in Asia/Shanghai whatever the machine's zone
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     yesterday = today - timedelta(days=1)
     r = Recorder(cli)
     r.register(SA1, "沙湾", yesterday - timedelta(days=3))
