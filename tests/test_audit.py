@@ -60,8 +60,13 @@ def as_json(cli, *args):
 
 
 def without_known_at(value):
+    """Less the moments of the view (known_at) and of the run (generated_at)."""
     if isinstance(value, dict):
-        return {k: without_known_at(v) for k, v in value.items() if k != "known_at"}
+        return {
+            k: without_known_at(v)
+            for k, v in value.items()
+            if k not in ("known_at", "generated_at")
+        }
     if isinstance(value, list):
         return [without_known_at(v) for v in value]
     return value

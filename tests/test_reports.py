@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from spec_facts import CITY, DISTRICTS
@@ -49,9 +50,20 @@ PLAN_KEYS = (
     "resumed_today",
     "resumed_ever",
     "resumed_without_inspection",
+    "returned",
+    "return_base",
+    "return_rate",
 )
+# the plans table's columns (return_base is in JSON and CSV only)
+TABLE_PLAN_KEYS = tuple(k for k in PLAN_KEYS if k != "return_base")
 PROBLEM_COUNTS = ("raised", "resolved", "open", "overdue", "raised_today", "resolved_today")
 LABOUR_COUNTS = ("enterprises", "needed", "filled", "gap")
+# what the report's tables show, per section
+REPORT_KEYS = {
+    "plans": TABLE_PLAN_KEYS,
+    "problems": (*PROBLEM_COUNTS, "median_days_to_resolve"),
+    "labour": LABOUR_COUNTS,
+}
 # the vocabularies' canonical keys for the words the test types
 CATEGORY_KEY = {
     "用工": "labour",
@@ -73,10 +85,25 @@ def ok(result):
     return result
 
 
+def without_generated_at(doc: dict[str, Any]) -> dict[str, Any]:
+    """A report's figures and title, less the moment it was made (which every run has
+    its own of; an ISO 8601 moment with offset, the same in every part)."""
+    stamp = doc["generated_at"]
+    assert datetime.fromisoformat(stamp).utcoffset() is not None, stamp
+    doc = {k: v for k, v in doc.items() if k != "generated_at"}
+    if "districts" in doc:
+        assert all(d["generated_at"] == stamp for d in doc["districts"])
+        doc["districts"] = [
+            {k: v for k, v in d.items() if k != "generated_at"} for d in doc["districts"]
+        ]
+    return doc
+
+
 def report_json(cli, *args) -> dict[str, Any]:
+    """The JSON report (less generated_at: see test_generated_at_…)."""
     result = ok(cli("report", "--format", "json", *args))
     assert result.stderr == ""
-    return json.loads(result.stdout)
+    return without_generated_at(json.loads(result.stdout))
 
 
 # --------------------------------------------------------------------------- the reference model
@@ -141,8 +168,16 @@ class Model:
                     c.get("inspection") == "passed" and d <= status_on for d, _s, c in events
                 )
                 f["resumed_without_inspection"] += not inspected
+                # 到岗人数: the enterprise's latest figure; the rate over the employees of
+                # those that have both
+                returned, _ = latest(events, "returned", on)
+                f["returned"] += returned or 0
+                if returned is not None and ent.get("employees") is not None:
+                    f["return_base"] += ent["employees"]
         f["operating"] = f["not_stopped"] + f["resumed"]
         f["resumption_rate"] = round(f["operating"] / f["total"], 4) if f["total"] else None
+        base = f["return_base"]
+        f["return_rate"] = round(f["returned"] / base, 4) if base else None
         return f
 
     def problem_figures(self, codes, on: date) -> dict[str, Any]:
@@ -206,7 +241,7 @@ def assert_figures(doc: dict[str, Any], want: dict[str, Any], where: str) -> Non
     plans, problems, labour = doc["plans"], doc["problems"], doc["labour"]
     assert set(PLAN_KEYS) <= set(plans), where
     for section, keys in (
-        (plans, [k for k in PLAN_KEYS if k != "resumption_rate"]),
+        (plans, [k for k in PLAN_KEYS if not k.endswith("_rate")]),
         (problems, PROBLEM_COUNTS),
         (labour, LABOUR_COUNTS),
     ):
@@ -246,11 +281,21 @@ class Recorder:
     def run(self, *args) -> str:
         return ok(self.cli(*args)).stdout
 
-    def register(self, name: str, district: str, on: date, *, above: bool = True) -> None:
+    def register(
+        self,
+        name: str,
+        district: str,
+        on: date,
+        *,
+        above: bool = True,
+        employees: int | None = None,
+    ) -> None:
         code = {"沙湾": SHAWAN, "五通桥": WUTONGQIAO, "夹江": JIAJIANG}[district]
         flags = ["--above-scale"] if above else []
+        if employees is not None:
+            flags += ["--employees", str(employees)]
         self.run("enterprise", "add", name, "--district", district, "--date", on, *flags)
-        self.model.enterprises[name] = {"district": code, "above": above}
+        self.model.enterprises[name] = {"district": code, "above": above, "employees": employees}
         self.model.fact(name, on)
 
     def plan_event(self, name: str, on: date, change: dict[str, Any]) -> None:
@@ -263,7 +308,10 @@ class Recorder:
 
     def plan_set(self, name: str, status: str, on: date, *more: str) -> None:
         self.run("plan", "set", name, "--status", status, "--date", on, *more)
-        self.plan_event(name, on, {"status": status})
+        change: dict[str, Any] = {"status": status}
+        if "--returned" in more:
+            change["returned"] = int(more[more.index("--returned") + 1])
+        self.plan_event(name, on, change)
 
     def inspect(self, name: str, passed: bool, on: date) -> None:
         self.run("plan", "inspect", name, "--passed" if passed else "--failed", "--date", on)
@@ -333,12 +381,14 @@ def small_ledger(cli) -> Recorder:
     """Two districts, 2020-02-01 … 2020-02-10.  沙湾 is quiet on 02-06, 五通桥 on 02-03
     to 02-05, everyone from 02-11 on."""
     r = Recorder(cli)
-    for name in (SA1, SA2, SA3, SA4):
-        r.register(name, "沙湾", day(1))
+    r.register(SA1, "沙湾", day(1))
+    r.register(SA2, "沙湾", day(1), employees=120)
+    r.register(SA3, "沙湾", day(1), employees=80)
+    r.register(SA4, "沙湾", day(1))
     r.register(SA5, "沙湾", day(2))  # no plan: unreported
     r.register(SA6, "沙湾", day(1), above=False)  # counted only with --all-enterprises
-    r.register(WT1, "五通桥", day(1))
-    r.register(WT2, "五通桥", day(1))
+    r.register(WT1, "五通桥", day(1))  # no employees: left out of the return rate
+    r.register(WT2, "五通桥", day(1), employees=50)
 
     r.plan_add(SA1, "not_stopped", day(1))
     r.plan_add(SA2, "planned", day(1), "--planned-on", "2020-02-08")
@@ -384,7 +434,17 @@ def small_ledger(cli) -> Recorder:
 # --------------------------------------------------------------------------- 1. rendering
 
 
+# the moment a report is made (and, without --known-at, the moment it is known at)
+MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?[+-]\d\d:\d\d")
+
+
+def stable(text: str) -> str:
+    """A rendered report with its run-dependent moments replaced by <moment>."""
+    return MOMENT.sub("<moment>", text)
+
+
 def golden(name: str, text: str) -> None:
+    text = stable(text)
     path = GOLDEN / name
     if UPDATE_GOLDEN:
         GOLDEN.mkdir(exist_ok=True)
@@ -433,14 +493,16 @@ def test_rendered_reports_match_the_golden_files(cli, tmp_path):
             assert str(target) in result.stderr
             raw = target.read_bytes()
             assert raw.startswith(b"\xef\xbb\xbf") == (extension == "csv")
-            assert raw.decode(encoding) == golden_text(f"report_{view}_{GOLDEN_DAY}.{extension}")
+            assert stable(raw.decode(encoding)) == golden_text(
+                f"report_{view}_{GOLDEN_DAY}.{extension}"
+            )
 
     # off a terminal the table never wraps, even when COLUMNS is tiny, and has no colour
     # even without NO_COLOR
     narrow = {"COLUMNS": "40", "NO_COLOR": None, "TERM": "xterm-256color", "FORCE_COLOR": None}
     text = ok(cli("report", *as_of, env=narrow)).stdout
     assert "\x1b" not in text
-    assert text == golden_text(f"report_city_{GOLDEN_DAY}.table.txt")
+    assert stable(text) == golden_text(f"report_city_{GOLDEN_DAY}.table.txt")
     lines = text.splitlines()
     assert max(map(len, lines)) > 40
     for label in (
@@ -459,7 +521,7 @@ def test_rendered_reports_match_the_golden_files(cli, tmp_path):
         if line.split():
             plans_rows.setdefault(line.split()[0], line.split())
     for name in [*DISTRICTS.values(), "乐山市合计"]:
-        assert len(plans_rows[name]) == 1 + len(PLAN_KEYS), plans_rows.get(name)
+        assert len(plans_rows[name]) == 1 + len(TABLE_PLAN_KEYS), plans_rows.get(name)
 
     # 零报告: nothing of anyone is dated 02-11
     quiet_day = ("--as-of", day(11).isoformat())
@@ -483,7 +545,7 @@ def test_json_golden_has_no_run_dependent_values():
     for view in VIEWS:
         text = golden_text(f"report_{view}_{GOLDEN_DAY}.json")
         doc = json.loads(text)
-        assert doc["known_at"] is None
+        assert doc["known_at"] is None and doc["generated_at"] == "<moment>"
         assert doc["as_of"] == GOLDEN_DAY.isoformat()
         assert office_today().isoformat() not in text
         assert "recorded_at" not in text
@@ -538,6 +600,10 @@ def test_figures_follow_the_spec_definitions(cli):
         "resumed_today": 2,
         "resumed_ever": 2,
         "resumed_without_inspection": 1,
+        # SA2 resumed with 40 of its 120 back; SA3 gave no figure, so its 80 do not count
+        "returned": 40,
+        "return_base": 120,
+        "return_rate": 0.3333,
     }
     problems = shawan["problems"]
     assert {k: problems[k] for k in PROBLEM_COUNTS} == {
@@ -632,6 +698,8 @@ def assert_city_is_the_sum_of_its_districts(city: dict[str, Any]) -> None:
             assert city[section][key] == sum(d[section][key] for d in parts), (section, key)
     plans = city["plans"]
     assert plans["resumption_rate"] == round(plans["operating"] / plans["total"], 4)
+    # the rate of the sums, never a sum of rates
+    assert plans["return_rate"] == round(plans["returned"] / plans["return_base"], 4)
     categories = city["problems"]["by_category"]
     for category in {c for d in parts for c in d["problems"]["by_category"]} | set(categories):
         assert categories.get(category, 0) == sum(
@@ -654,7 +722,7 @@ def sample_documents(bare_cli, db: str) -> dict[str, Any]:
     def report(*args):
         result = ok(bare_cli("report", "--format", "json", *args, env=env))
         assert result.stderr == ""
-        return json.loads(result.stdout)
+        return without_generated_at(json.loads(result.stdout))
 
     ok(bare_cli("init", "--sample", env=env))
     as_of = ("--as-of", "2020-02-14")
@@ -752,7 +820,7 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
 
     def figures(text):
         return [
-            {k: v for k, v in row.items() if k != "known_at"}
+            {k: v for k, v in row.items() if k not in ("known_at", "generated_at")}
             for row in csv.DictReader(io.StringIO(text))
         ]
 
@@ -766,8 +834,10 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
     # known at a moment after the correction: today's figures
     later = datetime.now(UTC).isoformat()
     assert _without_known_at(report_json(cli, "--as-of", day(3), "--known-at", later)) == now
+    # the title block shows the moment to the second, in the office's zone, with its offset
     title = ok(cli("report", "--as-of", day(3), "--known-at", moment.isoformat())).stdout
-    assert "所知" in title.splitlines()[0]
+    shown = moment.astimezone(timezone(timedelta(hours=8))).isoformat(timespec="seconds")
+    assert f"记录截至: {shown}" in title.splitlines()[:5], title
 
     # the moment `fugong log` shows for the last entry before the report was sent,
     # given to --known-at, must include that entry
@@ -779,8 +849,61 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
     )
 
 
+def test_generated_at_gives_the_report_again(cli):
+    """generated_at is the moment the report was made, with its offset and to the
+    microsecond; --known-at that moment gives the same figures after later entries; every
+    format shows it (the text formats to the second, in the office's zone)."""
+    r = Recorder(cli)
+    r.register(SA1, "沙湾", day(1))
+    r.plan_add(SA1, "planned", day(1))
+    before = datetime.now(UTC)
+    result = ok(cli("report", "--as-of", day(3), "--format", "json"))
+    after = datetime.now(UTC)
+    sent = json.loads(result.stdout)
+    made = datetime.fromisoformat(sent["generated_at"])
+    assert before <= made <= after
+    assert sent["generated_at"][-6:] == "+08:00" and "." in sent["generated_at"]
+    assert sent["known_at"] is None
+    assert all(d["generated_at"] == sent["generated_at"] for d in sent["districts"])
+
+    time.sleep(0.01)
+    r.plan_set(SA1, "resumed", day(2))  # recorded after the report was made
+    again = report_json(cli, "--as-of", day(3), "--known-at", sent["generated_at"])
+    assert again["known_at"] == sent["generated_at"]
+    assert _without_known_at(again) == without_generated_at(sent)
+    assert report_json(cli, "--as-of", day(3))["plans"]["resumed"] == 1
+
+    # the title block of every text format: generated at, to the second, with the offset
+    lines = ok(cli("report", "--as-of", day(3))).stdout.splitlines()[:5]
+    second = made.replace(microsecond=0)
+    for fmt, text in (
+        ("table", "\n".join(lines)),
+        ("markdown", ok(cli("report", "--as-of", day(3), "--format", "markdown")).stdout),
+    ):
+        stamps = re.findall(r"生成时间: (\S+)", text)
+        assert len(stamps) == 1, (fmt, text)
+        shown = datetime.fromisoformat(stamps[0])
+        assert stamps[0].endswith("+08:00") and shown.microsecond == 0, stamps
+        assert second <= shown <= datetime.now(UTC), fmt
+    assert (
+        lines[1:]
+        == [
+            "范围: 乐山市 (511100)",
+            "截至: 2020-02-03",
+            lines[3],
+            lines[4],
+        ]
+        and lines[3].startswith("记录截至: ")
+        and lines[3][6:] == lines[4][6:]
+    )
+    rows = list(csv.DictReader(io.StringIO(ok(cli("report", "--format", "csv")).stdout)))
+    assert all(datetime.fromisoformat(row["generated_at"]) >= made for row in rows)
+
+
 def test_as_of_today_and_yesterday(cli):
-    today = office_today()
+    # SPEC "Clock and order": the office's today, in Asia/Shanghai whatever the machine's zone
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert today == office_today()
     yesterday = today - timedelta(days=1)
     r = Recorder(cli)
     r.register(SA1, "沙湾", yesterday - timedelta(days=3))
@@ -811,7 +934,7 @@ def test_machine_readable_output_holds_only_the_document(cli, tmp_path):
     r.plan_add(SA1, "resumed", day(2))
     result = ok(cli("report", "--as-of", day(2), "--format", "json"))
     assert result.stderr == ""
-    doc = json.loads(result.stdout)
+    doc = without_generated_at(json.loads(result.stdout))
     assert set(doc) >= {"scope", "as_of", "known_at", "zero_report", "plans", "problems", "labour"}
     assert doc["as_of"] == "2020-02-02" and len(doc["districts"]) == 11
     assert_figures(doc, r.model.expected(tuple(DISTRICTS), day(2)), "city 02-02")
@@ -832,18 +955,23 @@ def test_machine_readable_output_holds_only_the_document(cli, tmp_path):
         result = ok(cli("report", "--as-of", day(2), "-o", target))
         assert result.stdout == ""
         assert str(target) in result.stderr
-    assert json.loads((tmp_path / "out.json").read_text("utf-8")) == doc
+    assert without_generated_at(json.loads((tmp_path / "out.json").read_text("utf-8"))) == doc
     assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    assert list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text("utf-8-sig")))) == rows
+    written = csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text("utf-8-sig")))
+
+    def made(row):
+        return {k: v for k, v in row.items() if k != "generated_at"}
+
+    assert [made(row) for row in written] == [made(row) for row in rows]
     markdown = (tmp_path / "out.md").read_text("utf-8")
     assert markdown.startswith("# ") and "| 沙湾区" in markdown
     # --format wins over the extension
     target = tmp_path / "forced.txt"
     ok(cli("report", "--as-of", day(2), "--format", "json", "-o", target))
-    assert json.loads(target.read_text("utf-8")) == doc
+    assert without_generated_at(json.loads(target.read_text("utf-8"))) == doc
 
 
-def test_bad_arguments(cli):
+def test_bad_arguments(cli, tmp_path):
     result = cli("report", "--district", "沙弯")
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -861,6 +989,16 @@ def test_bad_arguments(cli):
         assert result.stderr.startswith("错误: ") and impossible in result.stderr
     result = cli("report", "--known-at", "not-a-moment")
     assert result.exit_code == 1 and result.stdout == ""
+
+    # -o: an extension outside SPEC's list is refused, and no file is left
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("report.xyz", "report", "report.docx", "report.htm"):
+        result = cli("report", "-o", out / name)
+        assert result.exit_code == 1, name
+        assert result.stderr.startswith("错误: ") and str(out / name) in result.stderr
+        assert list(out.iterdir()) == [], name
+    assert ".html" in result.stderr and ".md" in result.stderr and ".xlsx" in result.stderr
 
     result = cli("report", "--format", "docx")  # xlsx is a format since issue 15
     assert result.exit_code == 2

@@ -175,6 +175,8 @@ REPORT_SECTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("unreported", "未填报", "unreported"),
         ("operating", "在产", "operating"),
         ("resumption_rate", "复产率", "resumption rate"),
+        ("returned", "到岗人数", "returned"),
+        ("return_rate", "返岗率", "return rate"),
         ("resumed_today", "当日复产", "resumed today"),
         ("resumed_ever", "累计复产", "resumed to date"),
         ("resumed_without_inspection", "未验收即复产", "resumed uninspected"),
@@ -195,6 +197,9 @@ REPORT_SECTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("gap", "用工缺口", "gap"),
     ),
 }
+# In CSV (and JSON) only: the return rate's denominator, the employees of the
+# resumed enterprises that report both figures.
+CSV_ONLY: dict[str, tuple[str, ...]] = {"plans": ("return_base",)}
 SECTION_TITLES = {
     "plans": ("复工复产计划", "resumption plans"),
     "problems": ("复产问题", "problems"),
@@ -215,6 +220,8 @@ def report_scopes(doc: dict[str, Any], lang: str) -> list[tuple[str, dict[str, A
 
 
 def figure_text(key: str, value: Any) -> str:
+    """A figure as a table shows it: rates in percent (two decimals: the fraction's four),
+    nothing as —."""
     if value is None:
         return "—"
     if key.endswith("_rate"):
@@ -222,13 +229,161 @@ def figure_text(key: str, value: Any) -> str:
     return str(value)
 
 
+def figure_label(section: str, key: str, lang: str, *, all_enterprises: bool = False) -> str:
+    for k, zh, en in REPORT_SECTIONS[section]:
+        if k == key:
+            if section == "plans" and key == "total" and all_enterprises:
+                zh, en = "企业", "enterprises"
+            return en if lang == "en" else zh
+    return key
+
+
+# --------------------------------------------------------------------------- the title block
+
+
+def moment_text(text: str | None) -> str:
+    """A moment of a document (ISO 8601 with offset) to the second, keeping its offset."""
+    if not text:
+        return ""
+    return datetime.fromisoformat(text).isoformat(timespec="seconds")
+
+
 def report_title(doc: dict[str, Any], lang: str) -> str:
-    known = doc.get("known_at")
+    """The heading line of a report or a trend."""
+    name = doc["scope"]["name"]
+    if "from" in doc:
+        if lang == "en":
+            return f"{name} work-resumption trend {doc['from']} to {doc['to']}"
+        return f"{name} 企业复工复产趋势 {doc['from']} 至 {doc['to']}"
     if lang == "en":
-        text = f"{doc['scope']['name']} work-resumption report as of {doc['as_of']}"
-        return text + (f" (as known at {known})" if known else "")
-    text = f"{doc['scope']['name']} 企业复工复产情况 截至 {doc['as_of']}"
-    return text + (f" (按 {known} 所知)" if known else "")
+        return f"{name} work-resumption report as of {doc['as_of']}"
+    return f"{name} 企业复工复产情况 截至 {doc['as_of']}"
+
+
+def title_block(doc: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """What every format shows above the figures: (label, value) for the scope, the day
+    (or the days of a trend), as known at and generated at.
+
+    Without --known-at the figures are as known at the moment they were made.
+    """
+    en = lang == "en"
+    scope = f"{doc['scope']['name']} ({doc['scope']['code']})"
+    if "from" in doc:
+        days = f"{doc['from']} {'to' if en else '至'} {doc['to']}"
+        when = ("period" if en else "期间", days)
+    else:
+        when = ("as of" if en else "截至", f"{doc['as_of']}")
+    known = doc.get("known_at") or doc["generated_at"]
+    return [
+        ("scope" if en else "范围", scope),
+        when,
+        ("as known at" if en else "记录截至", moment_text(known)),
+        ("generated at" if en else "生成时间", moment_text(doc["generated_at"])),
+    ]
+
+
+def title_lines(doc: dict[str, Any], lang: str, *, markdown: bool = False) -> list[str]:
+    """The heading and the title block as lines of text (markdown: a heading and a list)."""
+    lines = [("# " if markdown else "") + report_title(doc, lang)]
+    if markdown:
+        lines.append("")
+    bullet = "- " if markdown else ""
+    lines += [f"{bullet}{label}: {value}" for label, value in title_block(doc, lang)]
+    return lines
+
+
+# --------------------------------------------------------------------------- tables that fit
+
+
+def column_groups(
+    widths: list[int],
+    room: int,
+    sections: list[list[int]],
+    *,
+    per_column: int,
+    base: int,
+) -> list[list[int]] | None:
+    """Split a table's columns into tables that each fit `room` cells.
+
+    Column 0 (the row's name) is repeated in every table; the others keep their
+    order, and a section (columns that belong together) is kept in one table
+    when it fits in one.  A table of columns C is `base + sum(widths[c] +
+    per_column)` wide over column 0 and C.  None when a single column does not
+    fit beside column 0: then the caller lays the rows out one below the other.
+    """
+    start = base + widths[0] + per_column
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = start
+    for section in sections:
+        need = sum(widths[c] + per_column for c in section)
+        if current and used + need > room and start + need <= room:
+            groups.append(current)
+            current, used = [], start
+        for c in section:
+            cost = widths[c] + per_column
+            if start + cost > room:
+                return None
+            if current and used + cost > room:
+                groups.append(current)
+                current, used = [], start
+            current.append(c)
+            used += cost
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _rich_tables(
+    console,
+    title: str,
+    headers: list[str],
+    rows: list[list[str]],
+    sections: list[list[int]],
+    *,
+    left: frozenset[int] = frozenset(),
+) -> None:
+    """Rich tables that never cut a figure or a name: split by columns to fit the
+    terminal, or one block per row when even that does not fit.  Figures are
+    right-aligned, column 0 and the columns in `left` (charts) left-aligned."""
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    widths = [
+        max(cell_len(text) for text in [headers[i], *(row[i] for row in rows)])
+        for i in range(len(headers))
+    ]
+    groups = column_groups(widths, console.width, sections, per_column=3, base=1)
+    if groups is None:
+        console.print(title, markup=False)
+        for row in rows:
+            console.print(row[0], markup=False)
+            for header, value in zip(headers[1:], row[1:], strict=True):
+                console.print(f"  {header}: {value}", markup=False)
+        return
+    for n, group in enumerate(groups):
+        table = Table(title=title if n == 0 else None, title_justify="left")
+        for i in [0, *group]:
+            justify = "left" if i == 0 or i in left else "right"
+            table.add_column(headers[i], justify=justify, overflow="fold")
+        for row in rows:
+            table.add_row(*(row[i] for i in [0, *group]))
+        console.print(table)
+
+
+def _plain_table(headers: list[str], rows: list[list[str]], *, markdown: bool = False) -> str:
+    from tabulate import tabulate
+
+    return tabulate(
+        rows,
+        headers=headers,
+        tablefmt="pipe" if markdown else "simple",
+        colalign=["left"] + ["right"] * (len(headers) - 1),
+        disable_numparse=True,
+    )
+
+
+# --------------------------------------------------------------------------- report
 
 
 def report_sections(doc: dict[str, Any], lang: str) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -237,16 +392,31 @@ def report_sections(doc: dict[str, Any], lang: str) -> list[tuple[str, list[str]
     out = []
     for section, columns in REPORT_SECTIONS.items():
         headers = [("scope" if lang == "en" else "区县")]
-        for key, zh, en in columns:
-            if section == "plans" and key == "total" and doc.get("all_enterprises"):
-                zh, en = "企业", "enterprises"
-            headers.append(en if lang == "en" else zh)
+        headers += [
+            figure_label(section, key, lang, all_enterprises=doc.get("all_enterprises", False))
+            for key, _zh, _en in columns
+        ]
         rows = [
             [name, *(figure_text(key, part[section][key]) for key, _zh, _en in columns)]
             for name, part in scopes
         ]
         out.append((_pick(lang, SECTION_TITLES[section]), headers, rows))
     return out
+
+
+# columns of the plans table that belong together when a terminal is too narrow
+PLAN_GROUPS = (
+    ("total", "not_stopped", "planned", "approved", "resumed", "suspended", "excluded"),
+    ("unreported", "operating", "resumption_rate", "returned", "return_rate"),
+    ("resumed_today", "resumed_ever", "resumed_without_inspection"),
+)
+
+
+def _sections_of(section: str) -> list[list[int]]:
+    keys = [key for key, _zh, _en in REPORT_SECTIONS[section]]
+    if section != "plans":
+        return [list(range(1, len(keys) + 1))]
+    return [[keys.index(k) + 1 for k in group] for group in PLAN_GROUPS]
 
 
 def report_notes(doc: dict[str, Any], lang: str) -> list[str]:
@@ -291,50 +461,41 @@ def zero_report_lines(doc: dict[str, Any], lang: str) -> list[str]:
 
 
 def report_rich(doc: dict[str, Any], lang: str, console) -> None:
-    """The report as rich tables (a bounded number of rows: one per district)."""
-    from rich.table import Table
-
-    console.print(report_title(doc, lang))
-    for title, headers, rows in report_sections(doc, lang):
-        table = Table(title=title, title_justify="left")
-        for i, header in enumerate(headers):
-            table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+    """The report on a terminal: rich tables (one row per district) that fit its width."""
+    for line in title_lines(doc, lang):
+        console.print(line, markup=False)
+    sections = dict(zip(REPORT_SECTIONS, report_sections(doc, lang), strict=True))
+    for section, (title, headers, rows) in sections.items():
+        _rich_tables(console, title, headers, rows, _sections_of(section))
     for line in report_notes(doc, lang):
         console.print(line, markup=False)
 
 
 def report_text(doc: dict[str, Any], lang: str, fmt: str = "markdown") -> str:
-    """The report as markdown (tabulate pipe tables) or plain text."""
-    from tabulate import tabulate
-
+    """The report as markdown (pipe tables) or plain text: never wrapped, however wide."""
     markdown = fmt == "markdown"
-    parts = [("# " if markdown else "") + report_title(doc, lang), ""]
+    parts = [*title_lines(doc, lang, markdown=markdown), ""]
     for title, headers, rows in report_sections(doc, lang):
         parts.append(("## " if markdown else "") + title)
         parts.append("")
-        align = ["left"] + ["right"] * (len(headers) - 1)
-        parts.append(
-            tabulate(
-                rows,
-                headers=headers,
-                tablefmt="pipe" if markdown else "simple",
-                colalign=align,
-                disable_numparse=True,
-            )
-        )
+        parts.append(_plain_table(headers, rows, markdown=markdown))
         parts.append("")
     parts.extend(report_notes(doc, lang))
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
-def report_csv(doc: dict[str, Any]) -> str:
-    """One CSV row per scope (districts, then the total), columns `section.key`."""
-    columns = ["scope_code", "scope_name", "as_of", "known_at", "zero_report"]
+REPORT_CSV_HEAD = ["scope_code", "scope_name", "as_of", "known_at", "generated_at", "zero_report"]
+
+
+def _csv_figure_columns() -> list[str]:
+    columns = []
     for section, keys in REPORT_SECTIONS.items():
         columns += [f"{section}.{key}" for key, _zh, _en in keys]
+        columns += [f"{section}.{key}" for key in CSV_ONLY.get(section, ())]
+    return columns
+
+
+def _csv_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for _name, part in report_scopes(doc, "zh"):
         row = {
@@ -342,10 +503,146 @@ def report_csv(doc: dict[str, Any]) -> str:
             "scope_name": part["scope"]["name"],
             "as_of": part["as_of"],
             "known_at": part["known_at"],
+            "generated_at": part["generated_at"],
             "zero_report": part["zero_report"],
         }
-        for section, keys in REPORT_SECTIONS.items():
-            for key, _zh, _en in keys:
-                row[f"{section}.{key}"] = part[section][key]
+        for column in _csv_figure_columns():
+            section, key = column.split(".")
+            row[column] = part[section][key]
         rows.append(row)
-    return csv_text(rows, columns)
+    return rows
+
+
+def report_csv(doc: dict[str, Any]) -> str:
+    """One CSV row per scope (districts, then the total), columns `section.key`; the
+    title block is in every row (scope, as of, known at, generated at)."""
+    return csv_text(_csv_rows(doc), REPORT_CSV_HEAD + _csv_figure_columns())
+
+
+# --------------------------------------------------------------------------- trend
+
+TREND_COLUMNS: tuple[tuple[str, str], ...] = (
+    # (section, key) in the order of SPEC "Trend"
+    ("plans", "total"),
+    ("plans", "resumed"),
+    ("plans", "operating"),
+    ("plans", "resumption_rate"),
+    ("plans", "resumed_today"),
+    ("plans", "returned"),
+    ("plans", "return_rate"),
+    ("problems", "raised"),
+    ("problems", "resolved"),
+    ("problems", "open"),
+    ("problems", "overdue"),
+    ("labour", "needed"),
+    ("labour", "filled"),
+    ("labour", "gap"),
+)
+BAR_WIDTH = 10
+EIGHTHS = " ▏▎▍▌▋▊▉"
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def rate_bar(value: float | None, width: int = BAR_WIDTH) -> str:
+    """A rate as a horizontal bar of `width` cells (eighths of a cell)."""
+    if value is None:
+        return ""
+    eighths = round(max(0.0, min(value, 1.0)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (EIGHTHS[part] if part else "")).ljust(width)
+
+
+def sparkline(values: list[float | None]) -> str:
+    """Rates (0..1) as one line of block characters; a day without a rate is a blank."""
+    return "".join(
+        " " if v is None else SPARKS[min(int(max(0.0, min(v, 1.0)) * 8), 7)] for v in values
+    )
+
+
+def _trend_headers(doc: dict[str, Any], lang: str) -> list[str]:
+    first = "date" if lang == "en" else "日期"
+    every = doc.get("all_enterprises", False)
+    return [first] + [
+        figure_label(section, key, lang, all_enterprises=every) for section, key in TREND_COLUMNS
+    ]
+
+
+def _trend_rows(doc: dict[str, Any]) -> list[list[str]]:
+    return [
+        [day["date"], *(figure_text(key, day[section][key]) for section, key in TREND_COLUMNS)]
+        for day in doc["days"]
+    ]
+
+
+def _district_rates(doc: dict[str, Any]) -> list[tuple[str, list[float | None]]]:
+    if not doc["days"] or "districts" not in doc["days"][0]:
+        return []
+    names = [d["scope"]["name"] for d in doc["days"][0]["districts"]]
+    return [
+        (name, [day["districts"][i]["plans"]["resumption_rate"] for day in doc["days"]])
+        for i, name in enumerate(names)
+    ]
+
+
+def _district_table(doc: dict[str, Any], lang: str, *, spark: bool):
+    """The city's districts: the resumption rate on the first and the last day."""
+    first, last = doc["from"][5:], doc["to"][5:]
+    label = "resumption rate" if lang == "en" else "复产率"
+    headers = ["district" if lang == "en" else "区县", f"{first} {label}", f"{last} {label}"]
+    if spark:
+        headers.append("")
+    rows = []
+    for name, rates in _district_rates(doc):
+        row = [
+            name,
+            figure_text("resumption_rate", rates[0]),
+            figure_text("resumption_rate", rates[-1]),
+        ]
+        if spark:
+            row.append(sparkline(rates))
+        rows.append(row)
+    title = "各区县复产率" if lang != "en" else "resumption rate by district"
+    return title, headers, rows
+
+
+def trend_rich(doc: dict[str, Any], lang: str, console) -> None:
+    """The trend on a terminal: a row per day, the rate drawn as a bar beside it; for
+    the city, each district's rate as a sparkline."""
+    for line in title_lines(doc, lang):
+        console.print(line, markup=False)
+    headers = _trend_headers(doc, lang)
+    rows = _trend_rows(doc)
+    at = 1 + TREND_COLUMNS.index(("plans", "resumption_rate"))
+    headers.insert(at + 1, "")
+    for row, day in zip(rows, doc["days"], strict=True):
+        row.insert(at + 1, rate_bar(day["plans"]["resumption_rate"]))
+    # the plans (with the bar), the problems, the labour
+    sections = [list(range(1, 9)), list(range(9, 13)), list(range(13, len(headers)))]
+    _rich_tables(console, "", headers, rows, sections, left=frozenset({at + 1}))
+    if _district_rates(doc):
+        title, headers, rows = _district_table(doc, lang, spark=True)
+        _rich_tables(console, title, headers, rows, [[1, 2, 3]], left=frozenset({3}))
+
+
+def trend_text(doc: dict[str, Any], lang: str) -> str:
+    """The trend as plain aligned text: never wrapped, however wide."""
+    parts = [*title_lines(doc, lang), ""]
+    parts.append(_plain_table(_trend_headers(doc, lang), _trend_rows(doc)))
+    if _district_rates(doc):
+        title, headers, rows = _district_table(doc, lang, spark=False)
+        parts += ["", title, "", _plain_table(headers, rows)]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def trend_csv(doc: dict[str, Any]) -> str:
+    """One CSV row per day and scope (for the city: its districts, then the total), the
+    report's CSV columns after `date`."""
+    rows = []
+    for day in doc["days"]:
+        rows += [{"date": day["date"], **row} for row in _csv_rows(day)]
+    return csv_text(rows, ["date", *REPORT_CSV_HEAD, *_csv_figure_columns()])
+
+
+def trend_json(doc: dict[str, Any]) -> str:
+    """An array: per day, `date` and the report of that day."""
+    return json_text(doc["days"])

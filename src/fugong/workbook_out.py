@@ -24,6 +24,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import islice, zip_longest
 from typing import IO, Any
 
@@ -614,28 +615,10 @@ _DETAIL_LEDGER = {"not_resumed": "plans", "open_problems": "problems", "labour_g
 def report_title_block(
     doc: dict[str, Any], lang: str, *, generated_at: str, version: str
 ) -> list[str]:
-    """The title block of a report: scope, as of, as known at, generated at, fugong version."""
-    from .render import report_title
+    """The title block of every format (render.title_block), and the fugong version."""
+    from .render import title_lines
 
-    scope = doc["scope"]
-    known = doc.get("known_at")
-    if lang == "en":
-        return [
-            report_title(doc, lang),
-            f"scope: {scope['name']} ({scope['code']})",
-            f"as of: {doc['as_of']}",
-            f"as known at: {known or generated_at}",
-            f"generated at: {generated_at}",
-            f"fugong {version}",
-        ]
-    return [
-        report_title(doc, lang),
-        f"范围: {scope['name']}（{scope['code']}）",
-        f"截至: {doc['as_of']}",
-        f"按所知时刻: {known or generated_at}",
-        f"生成时间: {generated_at}",
-        f"fugong {version}",
-    ]
+    return [*title_lines(doc, lang), f"fugong {version}"]
 
 
 def report_tables(
@@ -696,4 +679,41 @@ def report_tables(
                 title=sheet_title,
             )
         )
+    return tables
+
+
+def trend_tables(doc: dict[str, Any], lang: str, *, version: str) -> list[Table]:
+    """A trend as a workbook: the title block, a row per day with the trend's figures
+    (numbers, rates as percentages); for the city, each district's resumption rate."""
+    from .render import TREND_COLUMNS, figure_label, title_block
+
+    every = doc.get("all_enterprises", False)
+    title = [f"{label}: {value}" for label, value in title_block(doc, lang)]
+    title.append(f"fugong {version}")
+    columns = [Column("date" if lang == "en" else "日期", "date")] + [
+        Column(
+            figure_label(section, key, lang, all_enterprises=every),
+            "rate" if key.endswith("_rate") else "number",
+        )
+        for section, key in TREND_COLUMNS
+    ]
+    rows = (
+        [date.fromisoformat(day["date"]), *(day[section][key] for section, key in TREND_COLUMNS)]
+        for day in doc["days"]
+    )
+    tables = [Table("趋势" if lang != "en" else "trend", columns, rows, title=title)]
+    if doc["days"] and "districts" in doc["days"][0]:
+        names = [d["scope"]["name"] for d in doc["days"][0]["districts"]]
+        header = [Column("date" if lang == "en" else "日期", "date")] + [
+            Column(name, "rate") for name in names
+        ]
+        rates = (
+            [
+                date.fromisoformat(day["date"]),
+                *(d["plans"]["resumption_rate"] for d in day["districts"]),
+            ]
+            for day in doc["days"]
+        )
+        label = "resumption rate by district" if lang == "en" else "各区县复产率"
+        tables.append(Table(label, header, rates, title=title))
     return tables

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
-from . import admin, enterprise, form, i18n, io, labour, plan, problem, report
+from . import admin, enterprise, form, i18n, io, labour, plan, problem, report, trend
 
 i18n.install()
 
@@ -47,6 +47,7 @@ app.add_typer(problem.app, name="problem")
 app.add_typer(labour.app, name="labour")
 admin.register(app)
 report.register(app)
+trend.register(app)
 io.register(app)
 form.register(app)
 
