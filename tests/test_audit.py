@@ -139,15 +139,15 @@ def test_check_finds_every_planted_problem(cli, monkeypatch):
     assert all(f["severity"] in ("error", "warning") and f["detail"] for f in found)
 
     def about(name):
-        return [f for f in found if name in f["record"] or name in f["detail"]]
+        return [f for f in found if name in (f["enterprise"] or "") or name in f["detail"]]
 
     for name in ("错码公司", "未验收公司", "逾期公司", "无计划公司"):
         assert about(name), f"nothing about {name}: {found}"
     dup = about("乐山某某（集团）有限公司")
-    assert dup and any("乐山某某(集团)有限责任公司" in f["record"] + f["detail"] for f in dup)
+    assert dup and any("乐山某某(集团)有限责任公司" in f["enterprise"] + f["detail"] for f in dup)
     future_errors = [f for f in found if f["severity"] == "error"]
     assert future_errors, found
-    assert any(future in f["detail"] or "未来公司" in f["record"] for f in future_errors)
+    assert any(future in f["detail"] and f["enterprise"] == "未来公司" for f in future_errors)
     # one kind of finding per planted problem
     codes = {
         about("错码公司")[0]["code"],
@@ -346,3 +346,71 @@ def test_odd_ids_are_data_errors_not_tracebacks(cli, text):
         result = cli(*argv)
         assert result.exit_code == 1, (argv, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- one rule for both
+
+
+@pytest.mark.parametrize(
+    ("story", "uninspected"),
+    [
+        # inspected and passed, then resumed: fine
+        (["inspect 甲 --passed --date 2020-02-08", "set 甲 --status resumed --date 2020-02-10"], 0),
+        # resumed, and a pass recorded later the same day: not before the resumption
+        (["set 甲 --status resumed --date 2020-02-10", "inspect 甲 --passed --date 2020-02-10"], 1),
+        # passed, then failed on re-inspection, then resumed: the failure is in force
+        (
+            [
+                "inspect 甲 --passed --date 2020-02-06",
+                "inspect 甲 --failed --date 2020-02-08",
+                "set 甲 --status resumed --date 2020-02-10",
+            ],
+            1,
+        ),
+        # failed, then passed, then resumed: fine
+        (
+            [
+                "inspect 甲 --failed --date 2020-02-06",
+                "inspect 甲 --passed --date 2020-02-08",
+                "set 甲 --status resumed --date 2020-02-10",
+            ],
+            0,
+        ),
+    ],
+)
+def test_check_and_report_count_resumed_without_inspection_by_one_rule(cli, story, uninspected):
+    run(cli, "enterprise add 甲 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "plan add 甲 --status planned --date 2020-02-02")
+    for line in story:
+        run(cli, f"plan {line}")
+    report = json.loads(
+        ok(cli("report", "--district", "沙湾", "--as-of", "2020-02-12", "--format", "json")).stdout
+    )
+    assert report["plans"]["resumed_without_inspection"] == uninspected
+    found = json.loads(cli("check", "--as-of", "2020-02-12", "--format", "json").stdout or "[]")
+    flagged = [f for f in found if f["code"] == "resumed_uninspected"]
+    assert len(flagged) == uninspected
+    if flagged:
+        assert (flagged[0]["record"], flagged[0]["enterprise"]) == ("plan", "甲")
+
+
+def test_check_takes_a_day_and_a_district_and_speaks_chinese(cli):
+    run(cli, "enterprise add 甲 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add 乙 --district 五通桥 --above-scale --date 2020-02-01")
+    run(cli, "labour add 甲 --job 普工 --needed 10 --date 2020-02-02")
+    run(cli, "problem add 乙 --category 物流 --text 运不进 --deadline 2020-02-05 --date 2020-02-03")
+    early = json.loads(ok(cli("check", "--as-of", "2020-02-04", "--format", "json")).stdout)
+    assert {f["code"] for f in early} == {"no_plan"}  # not yet overdue nor stale then
+    late = json.loads(ok(cli("check", "--as-of", "2020-02-20", "--format", "json")).stdout)
+    assert {f["code"] for f in late} == {"no_plan", "overdue", "stale_labour"}
+    shawan = json.loads(
+        ok(cli("check", "--as-of", "2020-02-20", "--district", "沙湾", "--format", "json")).stdout
+    )
+    assert {f["enterprise"] for f in shawan} == {"甲"}
+    table = ok(cli("check", "--as-of", "2020-02-20")).stdout
+    assert "警告" in table and "问题逾期未办结" in table and "问题 #1" in table
+    assert "warning" not in table and "overdue" not in table
+    csv_text = ok(cli("check", "--as-of", "2020-02-20", "--format", "csv")).stdout
+    assert (
+        csv_text.splitlines()[0] == "severity,code,record,record_id,enterprise_id,enterprise,detail"
+    )

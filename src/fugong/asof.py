@@ -171,3 +171,75 @@ def records(kind: str, view: View, fields: tuple[str, ...]) -> tuple[Select, Sub
         sub = latest(kind, field, view)
         query = query.add_columns(sub.c.value.label(field)).outerjoin(sub, sub.c.rid == since.c.rid)
     return query, since
+
+
+def resumption_checks(view: View, last: date | None = None) -> Subquery:
+    """Per plan and business date: whether the status the plan was given last that day
+    is a resumption without a passed inspection (SPEC "Figures": resumed without a passed
+    inspection recorded before its resumption; same-day facts in recording order).
+
+    One pass over the plan's status and inspection events in recording order: the
+    inspection in force at an event is the latest inspection recorded at or before it
+    (an inspection recorded with the resumption, as a sheet row gives both, came first).
+    Columns: rid, dated, uninspected (1 or 0); one row per plan and day with a status.
+    """
+    last = last or view.as_of
+    order = (PlanEvent.business_date, PlanEvent.id)
+    events = (
+        select(
+            PlanEvent.plan_id.label("rid"),
+            PlanEvent.business_date.label("dated"),
+            PlanEvent.id.label("eid"),
+            PlanEvent.status.label("status"),
+            PlanEvent.inspection.label("inspection"),
+            func.count(PlanEvent.inspection)
+            .over(partition_by=PlanEvent.plan_id, order_by=order)
+            .label("seen"),
+        )
+        .join(Batch, Batch.id == PlanEvent.batch_id)
+        .where(
+            or_(PlanEvent.status.is_not(None), PlanEvent.inspection.is_not(None)),
+            PlanEvent.business_date <= last,
+            view.visible(),
+        )
+        .subquery("plan_checks_events")
+    )
+    # the inspection in force at each event: the first of its group (groups begin at
+    # each inspection, in recording order)
+    in_force = select(
+        events.c.rid,
+        events.c.dated,
+        events.c.eid,
+        events.c.status,
+        func.first_value(events.c.inspection)
+        .over(partition_by=(events.c.rid, events.c.seen), order_by=(events.c.dated, events.c.eid))
+        .label("inspected"),
+    ).subquery("plan_checks_in_force")
+    last_of_day = (
+        select(
+            in_force.c.rid,
+            in_force.c.dated,
+            in_force.c.status,
+            in_force.c.inspected,
+            func.row_number()
+            .over(partition_by=(in_force.c.rid, in_force.c.dated), order_by=in_force.c.eid.desc())
+            .label("rn"),
+        )
+        .where(in_force.c.status.is_not(None))
+        .subquery("plan_checks_last")
+    )
+    uninspected = case(
+        (
+            and_(
+                last_of_day.c.status == "resumed",
+                or_(last_of_day.c.inspected.is_(None), last_of_day.c.inspected != "passed"),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    return (
+        select(last_of_day.c.rid, last_of_day.c.dated, uninspected.label("uninspected"))
+        .where(last_of_day.c.rn == 1)
+        .subquery("resumption_checks")
+    )

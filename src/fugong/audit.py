@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
-from .asof import View, enterprises
+from .asof import View, enterprises, latest, resumption_checks
 from .errors import FugongError
 from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
 from .models import EVENT_MODELS, Batch, Enterprise, Labour, Plan, Problem
@@ -26,16 +26,56 @@ from .values import name_key, normalize_uscc
 STALE_DAYS = 14
 OWNERS = {"plan": Plan, "problem": Problem, "labour": Labour}
 
+# kind of finding -> (severity, Chinese, English)
+KINDS = {
+    "future_date": ("error", "业务日期在未来", "business date in the future"),
+    "overfilled": ("error", "已招超过需求", "more hired than needed"),
+    "cache_mismatch": ("error", "企业缓存与历史不符", "cache differs from the history"),
+    "duplicate_uscc": ("error", "统一社会信用代码重复", "one USCC, two enterprises"),
+    "duplicate_name": ("warning", "同区县重名企业", "one name twice in a district"),
+    "probable_duplicate": ("warning", "疑似重复企业", "probably one enterprise twice"),
+    "probable_duplicate_problem": ("warning", "疑似重复问题", "probably one problem twice"),
+    "uscc_check": ("warning", "信用代码校验位不符", "USCC check character wrong"),
+    "resumed_uninspected": ("warning", "未验收即复产", "resumed without inspection"),
+    "no_plan": ("warning", "规上企业无复产计划", "above-scale without a plan"),
+    "overdue": ("warning", "问题逾期未办结", "problem overdue"),
+    "stale_labour": ("warning", "用工需求久未更新", "labour demand not updated"),
+}
+RECORDS = {
+    "enterprise": ("企业", "enterprise"),
+    "plan": ("复产计划", "plan"),
+    "problem": ("问题", "problem"),
+    "labour": ("用工需求", "labour demand"),
+}
+
 
 @dataclass(frozen=True)
 class Finding:
-    severity: str  # "error" | "warning"
-    code: str
-    record: str
-    detail: str
+    """One thing to look at: what kind, about which record (and its enterprise), and what
+    was compared — in both languages; `as_dict` gives the document for --format json."""
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    code: str
+    record: str  # enterprise | plan | problem | labour
+    record_id: int
+    enterprise_id: int | None
+    enterprise: str | None
+    zh: str
+    en: str
+
+    @property
+    def severity(self) -> str:
+        return KINDS[self.code][0]
+
+    def as_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "record": self.record,
+            "record_id": self.record_id,
+            "enterprise_id": self.enterprise_id,
+            "enterprise": self.enterprise,
+            "detail": self.en if lang == "en" else self.zh,
+        }
 
 
 def _legal_form_folded(key: str) -> str:
@@ -43,84 +83,175 @@ def _legal_form_folded(key: str) -> str:
     return re.sub(r"有限责任公司$", "有限公司", key)
 
 
-def findings(*, session: Session, today: date) -> list[Finding]:
-    """Every data-quality finding of the ledger as of today, errors first."""
-    view = View(today)
+def findings(
+    *, session: Session, today: date, as_of: date | None = None, district_codes=None
+) -> list[Finding]:
+    """Every data-quality finding as of a day (default today) in a scope, errors first.
+
+    Business dates are compared with the office's `today`; everything else (an overdue
+    problem, a demand not updated for two weeks) with `as_of`.
+    """
+    day = as_of or today
+    view = View(day)
     found: list[Finding] = []
-    enterprises = enterprise_rows(session=session, view=View())
+    ents = {
+        e["id"]: e
+        for e in enterprise_rows(session=session, view=view, district_codes=district_codes)
+    }
+
+    def of_enterprise(code, eid, zh, en):
+        found.append(Finding(code, "enterprise", eid, eid, ents[eid]["name"], zh, en))
+
     by_key: dict[str, list[dict]] = defaultdict(list)
-    for ent in enterprises:
-        label = f"#{ent['id']} {ent['name']}"
+    for ent in ents.values():
         if ent["uscc"]:
             try:
                 _code, check_ok = normalize_uscc(ent["uscc"])
             except FugongError:
                 check_ok = False
             if not check_ok:
-                found.append(
-                    Finding(
-                        "warning", "uscc_check", label, f"统一社会信用代码 {ent['uscc']} 校验位不符"
-                    )
+                of_enterprise(
+                    "uscc_check",
+                    ent["id"],
+                    f"统一社会信用代码 {ent['uscc']} 的校验位不符合 GB 32100",
+                    f"USCC {ent['uscc']} fails the GB 32100 check character",
                 )
         by_key[_legal_form_folded(name_key(ent["name"]))].append(ent)
     for group in by_key.values():
-        if len(group) > 1:
-            names = "; ".join(f"#{e['id']} {e['name']} ({e['district']})" for e in group)
-            found.append(
-                Finding("warning", "probable_duplicate", names, "名称相同, 可能是同一企业")
-            )
-
-    plans = plan_rows(session=session, view=view)
-    planned_ids = set()
-    for plan in plans:
-        planned_ids.add((plan["name"], plan["district"]))
-        passed_first = (
-            plan["inspection"] == "passed"
-            and plan["inspected_on"] is not None
-            and (plan["resumed_on"] is None or plan["inspected_on"] <= plan["resumed_on"])
+        if len(group) < 2:
+            continue
+        same = (
+            len({name_key(e["name"]) for e in group}) == 1
+            and len({e["district"] for e in group}) == 1
         )
-        if plan["status"] == "resumed" and not passed_first:  # as the report counts it
-            found.append(
-                Finding(
-                    "warning",
-                    "resumed_uninspected",
-                    f"#{plan['id']} {plan['name']}",
-                    "未验收即复产",
+        names = "、".join(f"#{e['id']} {e['name']} ({e['district']})" for e in group)
+        names_en = ", ".join(f"#{e['id']} {e['name']} ({e['district']})" for e in group)
+        for ent in group[1:]:
+            of_enterprise(
+                "duplicate_name" if same else "probable_duplicate",
+                ent["id"],
+                (
+                    f"名称相同: {names}; 请合并 (enterprise merge)"
+                    if same
+                    else f"名称只差写法或公司类型: {names}; 若是同一企业请合并 (enterprise merge)"
+                ),
+                (
+                    f"same name: {names_en}; merge them"
+                    if same
+                    else f"names differ only in spelling or legal form: {names_en}; "
+                    "merge if one enterprise"
+                ),
+            )
+    usccs: dict[str, list[int]] = defaultdict(list)
+    for eid, uscc in session.execute(
+        select(Enterprise.id, Enterprise.uscc).where(Enterprise.live, Enterprise.uscc.is_not(None))
+    ):
+        usccs[uscc].append(eid)
+    for uscc, ids in usccs.items():
+        for eid in ids[1:]:
+            if eid in ents:
+                of_enterprise(
+                    "duplicate_uscc",
+                    eid,
+                    f"统一社会信用代码 {uscc} 也属于 "
+                    + "、".join(f"#{i}" for i in ids if i != eid)
+                    + "; 请合并",
+                    f"USCC {uscc} also belongs to "
+                    + ", ".join(f"#{i}" for i in ids if i != eid)
+                    + "; merge them",
                 )
+
+    plans = plan_rows(session=session, view=view, district_codes=district_codes)
+    planned = {p["id"] for p in plans}
+    enterprise_of_plan = dict(session.execute(select(Plan.id, Plan.enterprise_id)).all())
+    for plan_id in _resumed_uninspected(session, view):
+        if plan_id not in planned:
+            continue
+        eid = enterprise_of_plan[plan_id]
+        found.append(
+            Finding(
+                "resumed_uninspected",
+                "plan",
+                plan_id,
+                eid,
+                ents.get(eid, {}).get("name"),
+                "已复产, 但复产前没有记录验收通过 (与报告的 未验收即复产 同一规则)",
+                "resumed without a passed inspection recorded before (the report's rule)",
             )
-    for ent in enterprise_rows(session=session, view=view):
-        if ent["above_scale"] and (ent["name"], ent["district"]) not in planned_ids:
-            found.append(
-                Finding("warning", "no_plan", f"#{ent['id']} {ent['name']}", "规上企业尚无复产计划")
+        )
+    with_plan = {enterprise_of_plan[p] for p in planned}
+    for ent in ents.values():
+        if ent["above_scale"] and ent["id"] not in with_plan:
+            of_enterprise(
+                "no_plan",
+                ent["id"],
+                f"规上企业, 截至 {day} 尚无复产计划",
+                f"above scale, no plan by {day}",
             )
-    for problem in problem_rows(session=session, view=view):
+    problems = problem_rows(session=session, view=view, district_codes=district_codes)
+    enterprise_of_problem = dict(session.execute(select(Problem.id, Problem.enterprise_id)).all())
+    repeated: dict[tuple, list[dict]] = defaultdict(list)
+    for problem in problems:
+        eid = enterprise_of_problem[problem["id"]]
+        repeated[(eid, name_key(problem["description"] or ""))].append(problem)
         if problem["overdue"]:
             found.append(
                 Finding(
-                    "warning",
                     "overdue",
-                    f"问题 #{problem['id']} {problem['name']}",
-                    f"办理时限 {problem['deadline']} 已过, 仍在办理中",
+                    "problem",
+                    problem["id"],
+                    eid,
+                    problem["name"],
+                    f"办理时限 {problem['deadline']} 已过 (截至 {day}), 仍在办理中",
+                    f"deadline {problem['deadline']} passed by {day}, still open",
                 )
             )
-    stale_before = today - timedelta(days=STALE_DAYS)
-    last_change = dict(session.execute(_last_change("labour")).all())
-    for labour in labour_rows(session=session, view=view):
-        label = f"用工需求 #{labour['id']} {labour['name']}"
+    for (eid, _key), group in repeated.items():
+        for problem in group[1:]:
+            first = group[0]
+            found.append(
+                Finding(
+                    "probable_duplicate_problem",
+                    "problem",
+                    problem["id"],
+                    eid,
+                    problem["name"],
+                    f"与问题 #{first['id']} 描述相同 ({first['raised_on']} 提出); "
+                    "若重复请作废 (problem withdraw)",
+                    f"same description as problem #{first['id']} (raised {first['raised_on']}); "
+                    "withdraw it if a duplicate",
+                )
+            )
+    stale_before = day - timedelta(days=STALE_DAYS)
+    last_change = dict(session.execute(_last_change("labour", day)).all())
+    enterprise_of_labour = dict(session.execute(select(Labour.id, Labour.enterprise_id)).all())
+    for labour in labour_rows(session=session, view=view, district_codes=district_codes):
+        eid = enterprise_of_labour[labour["id"]]
         if labour["filled"] > labour["needed"]:
             found.append(
                 Finding(
-                    "error",
                     "overfilled",
-                    label,
-                    f"已招 {labour['filled']} 超过需求 {labour['needed']}",
+                    "labour",
+                    labour["id"],
+                    eid,
+                    labour["name"],
+                    f"已招 {labour['filled']} 人, 超过需求 {labour['needed']} 人",
+                    f"filled {labour['filled']} exceeds needed {labour['needed']}",
                 )
             )
         last_on = last_change.get(labour["id"])
         if labour["gap"] > 0 and last_on is not None and last_on < stale_before:
             found.append(
                 Finding(
-                    "warning", "stale_labour", label, f"自 {last_on} 起 {STALE_DAYS} 天以上未更新"
+                    "stale_labour",
+                    "labour",
+                    labour["id"],
+                    eid,
+                    labour["name"],
+                    f"缺口 {labour['gap']} 人, 自 {last_on} 起到 {day} "
+                    f"已 {STALE_DAYS} 天以上未更新",
+                    f"gap {labour['gap']}, not updated since {last_on} "
+                    f"({STALE_DAYS}+ days before {day})",
                 )
             )
     for kind, (model, owner) in EVENT_MODELS.items():
@@ -131,20 +262,53 @@ def findings(*, session: Session, today: date) -> list[Finding]:
             .group_by(getattr(model, owner))
         )
         for rid, when in rows:
+            eid = rid if kind == "enterprise" else _owner_of(session, kind, rid)
+            if district_codes is not None and eid not in ents:
+                continue
             found.append(
-                Finding("error", "future_date", f"{kind} #{rid}", f"业务日期 {when} 在未来")
+                Finding(
+                    "future_date",
+                    kind,
+                    rid,
+                    eid,
+                    ents.get(eid, {}).get("name"),
+                    f"业务日期 {when} 晚于今天 ({today})",
+                    f"business date {when} is after today ({today})",
+                )
             )
-    found.extend(_cache_findings(session))
-    found.sort(key=lambda f: (f.severity != "error", f.code, f.record))
+    found.extend(
+        f for f in _cache_findings(session) if district_codes is None or f.enterprise_id in ents
+    )
+    found.sort(key=lambda f: (f.severity != "error", f.code, f.record, f.record_id))
     return found
 
 
-def _last_change(kind: str):
+def _owner_of(session: Session, kind: str, rid: int) -> int | None:
+    return session.execute(
+        select(OWNERS[kind].enterprise_id).where(OWNERS[kind].id == rid)
+    ).scalar()
+
+
+def _resumed_uninspected(session: Session, view: View) -> list[int]:
+    """Plans resumed as of the view without a passed inspection before the resumption:
+    the report's own rule (asof.resumption_checks)."""
+    status = latest("plan", "status", view)
+    checks = resumption_checks(view)
+    query = (
+        select(status.c.rid)
+        .join(checks, and_(checks.c.rid == status.c.rid, checks.c.dated == status.c.dated))
+        .where(status.c.value == "resumed", checks.c.uninspected == 1)
+        .order_by(status.c.rid)
+    )
+    return list(session.execute(query).scalars())
+
+
+def _last_change(kind: str, day: date):
     model, owner = EVENT_MODELS[kind]
     return (
         select(getattr(model, owner), func.max(model.business_date))
         .join(Batch, Batch.id == model.batch_id)
-        .where(Batch.undone_at.is_(None))
+        .where(Batch.undone_at.is_(None), model.business_date <= day)
         .group_by(getattr(model, owner))
     )
 
@@ -164,7 +328,17 @@ def _cache_findings(session: Session) -> list[Finding]:
         ).join(now, now.c.id == Enterprise.id)
     )
     return [
-        Finding("error", "cache_mismatch", f"#{eid} {cached}", "企业缓存与历史记录不一致")
+        Finding(
+            "cache_mismatch",
+            "enterprise",
+            eid,
+            eid,
+            cached,
+            f"缓存的名称/区县/代码 ({cached}, {cached_district}, {cached_uscc}) "
+            f"与历史 ({name}, {district}, {uscc}) 不符",
+            f"cached name/district/USCC ({cached}, {cached_district}, {cached_uscc}) "
+            f"differ from the history ({name}, {district}, {uscc})",
+        )
         for eid, cached, name, district, uscc, cached_district, cached_uscc in rows
         if name is not None and (name, district, uscc) != (cached, cached_district, cached_uscc)
     ]

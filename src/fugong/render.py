@@ -61,7 +61,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "merged_into": ("合并到", "merged into"),
     "merge_plan": ("沿用计划", "plan kept"),
     "severity": ("级别", "severity"),
-    "code": ("类型", "code"),
+    "code": ("类型", "kind"),
+    "enterprise": ("企业", "enterprise"),
     "finding": ("问题", "finding"),
     "detail": ("说明", "detail"),
 }

@@ -27,14 +27,13 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
 from sqlmodel import Session
 
 from . import clock
-from .asof import enterprise_since, first_dates
+from .asof import enterprise_since, first_dates, resumption_checks
 from .models import (
     Batch,
     District,
@@ -220,11 +219,10 @@ def _in_scope(scope, eid, at):
 
 
 def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally: Tally) -> None:
-    # The latest inspection dated on or before the day of the status (see SPEC "Plan").
-    inspection = span_table(
-        session, "w_inspection", String, span_query("plan", "inspection", window, clip=False)
-    )
     status = span_query("plan", "status", window).subquery("status_spans")
+    # a resumption without a passed inspection before it (asof.resumption_checks: the
+    # one rule `check` follows too)
+    checks = resumption_checks(window.view, window.last)
     # the first resumption of each plan: resumed_ever from its day on
     first_resumed = (
         select(PlanEvent.plan_id.label("rid"), func.min(PlanEvent.business_date).label("on"))
@@ -237,7 +235,6 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
         .group_by(PlanEvent.plan_id)
         .subquery("first_resumed")
     )
-    passed = inspection.alias("passed")
     # a resumption dated the status's day (a status set in the window): resumed_today then
     resumed_that_day = (
         select(PlanEvent.id)
@@ -250,16 +247,7 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
         )
         .exists()
     )
-    uninspected = case(
-        (
-            and_(
-                status.c.value == "resumed",
-                or_(passed.c.value.is_(None), passed.c.value != "passed"),
-            ),
-            1,
-        ),
-        else_=0,
-    )
+    uninspected = case((and_(status.c.value == "resumed", checks.c.uninspected == 1), 1), else_=0)
     status = span_table(
         session,
         "w_status",
@@ -276,14 +264,7 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
             ).label("today_on"),
             uninspected.label("uninspected"),
         )
-        .outerjoin(
-            passed,
-            and_(
-                passed.c.rid == status.c.rid,
-                passed.c.start <= status.c.dated,
-                or_(passed.c.stop.is_(None), status.c.dated < passed.c.stop),
-            ),
-        )
+        .outerjoin(checks, and_(checks.c.rid == status.c.rid, checks.c.dated == status.c.dated))
         .outerjoin(first_resumed, first_resumed.c.rid == status.c.rid),
         extra=[Column("ever", Integer), Column("today_on", Date), Column("uninspected", Integer)],
     )
@@ -342,7 +323,7 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
                 tally.add((row.district, "plans", "resumed_without_inspection"), *span, row.n)
             tally.add((row.district, "plans", "returned"), *span, int(row.returned or 0))
             tally.add((row.district, "plans", "return_base"), *span, int(row.base or 0))
-    drop(session, inspection, status, returned, seg)
+    drop(session, status, returned, seg)
 
 
 def _plan_figures(series, code: str, i: int) -> dict[str, Any]:

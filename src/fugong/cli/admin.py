@@ -205,6 +205,15 @@ def register(app: typer.Typer) -> None:
 
 @handles_errors
 def check(
+    as_of: Annotated[
+        str,
+        typer.Option(
+            "--as-of",
+            metavar="日期",
+            help="按这一天检查 (逾期、久未更新按此日算) / as of this day",
+        ),
+    ] = "today",
+    district: DistrictOpt = None,
     fmt: Annotated[
         ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
     ] = ListFormat.table,
@@ -213,22 +222,62 @@ def check(
 ) -> None:
     """检查数据质量, 错误在前; 有错误时退出码为 1 / List data-quality findings.
 
-    示例 / Example: fugong check --format json
+    每条说明是哪类记录、哪个编号、哪家企业, 以及比较了什么 / each finding names its
+    record, its enterprise and what was compared.
+
+    示例 / Example: fugong check --district 沙湾 --as-of 2020-02-14
     """
     from .. import render
-    from ..audit import findings
+    from ..audit import KINDS, RECORDS, findings
     from ..clock import today
 
-    found = read(db, lambda session: findings(session=session, today=today()))
-    rows = [f.as_dict() for f in found]
+    language = lang_of(lang)
+    day = parse_day(as_of, what="--as-of")
+
+    def work(session):
+        return findings(
+            session=session,
+            today=today(),
+            as_of=day,
+            district_codes=scope_codes(session, district),
+        )
+
+    found = read(db, work)
+    rows = [f.as_dict(language) for f in found]
     if fmt is ListFormat.json:
         typer.echo(render.json_text(rows), nl=False)
     elif fmt is ListFormat.csv:
-        typer.echo(render.csv_text(rows, ["severity", "code", "record", "detail"]), nl=False)
+        columns = [
+            "severity",
+            "code",
+            "record",
+            "record_id",
+            "enterprise_id",
+            "enterprise",
+            "detail",
+        ]
+        typer.echo(render.csv_text(rows, columns), nl=False)
     elif rows:
-        typer.echo(render.table(rows, ["severity", "code", "record", "detail"], lang_of(lang)))
+        en = language == "en"
+        shown = [
+            {
+                "severity": ("error" if en else "错误")
+                if f.severity == "error"
+                else ("warning" if en else "警告"),
+                "code": KINDS[f.code][2 if en else 1],
+                "record": f"{RECORDS[f.record][1 if en else 0]} #{f.record_id}",
+                "enterprise": (
+                    f"#{f.enterprise_id} {f.enterprise}" if f.enterprise_id is not None else ""
+                ),
+                "detail": f.en if en else f.zh,
+            }
+            for f in found
+        ]
+        typer.echo(
+            render.table(shown, ["severity", "code", "record", "enterprise", "detail"], language)
+        )
     else:
-        typer.echo("no findings" if lang_of(lang) == "en" else "未发现问题", err=True)
+        typer.echo("no findings" if language == "en" else "未发现问题", err=True)
     if any(f.severity == "error" for f in found):
         raise typer.Exit(1)
 
