@@ -793,7 +793,7 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
     r.plan_add(SA2, "planned", day(1))
     r.plan_set(SA1, "resumed", day(3))
     sent = report_json(cli, "--as-of", day(3))
-    sent_csv = ok(cli("report", "--as-of", day(3), "--format", "csv")).stdout
+    sent_csv = ok(cli("report", "--as-of", day(3), "--format", "csv", "--lang", "en")).stdout
     time.sleep(1.1)
     moment = datetime.now(UTC).replace(microsecond=0)  # after every entry so far
     # the back-dated correction: SA2 had resumed on 02-02 too
@@ -825,7 +825,17 @@ def test_known_at_reproduces_the_report_as_it_was_sent(cli):
         ]
 
     result = ok(
-        cli("report", "--as-of", day(3), "--known-at", moment.isoformat(), "--format", "csv")
+        cli(
+            "report",
+            "--as-of",
+            day(3),
+            "--known-at",
+            moment.isoformat(),
+            "--format",
+            "csv",
+            "--lang",
+            "en",
+        )  # fmt: skip
     )
     assert figures(result.stdout) == figures(sent_csv)
     assert {row["known_at"] for row in csv.DictReader(io.StringIO(result.stdout))} == {
@@ -897,7 +907,7 @@ def test_generated_at_gives_the_report_again(cli):
         and lines[3][6:] == lines[4][6:]
     )
     rows = list(csv.DictReader(io.StringIO(ok(cli("report", "--format", "csv")).stdout)))
-    assert all(datetime.fromisoformat(row["generated_at"]) >= made for row in rows)
+    assert all(datetime.fromisoformat(row["生成时间"]) >= made for row in rows)  # headers: --lang
 
 
 def test_as_of_today_and_yesterday(cli):
@@ -939,7 +949,7 @@ def test_machine_readable_output_holds_only_the_document(cli, tmp_path):
     assert doc["as_of"] == "2020-02-02" and len(doc["districts"]) == 11
     assert_figures(doc, r.model.expected(tuple(DISTRICTS), day(2)), "city 02-02")
 
-    result = ok(cli("report", "--as-of", day(2), "--format", "csv"))
+    result = ok(cli("report", "--as-of", day(2), "--format", "csv", "--lang", "en"))
     assert result.stderr == ""
     assert not result.stdout.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -952,7 +962,8 @@ def test_machine_readable_output_holds_only_the_document(cli, tmp_path):
 
     for extension in ("json", "csv", "md"):
         target = tmp_path / f"out.{extension}"
-        result = ok(cli("report", "--as-of", day(2), "-o", target))
+        language = ("--lang", "en") if extension == "csv" else ()
+        result = ok(cli("report", "--as-of", day(2), "-o", target, *language))
         assert result.stdout == ""
         assert str(target) in result.stderr
     assert without_generated_at(json.loads((tmp_path / "out.json").read_text("utf-8"))) == doc

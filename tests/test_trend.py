@@ -201,7 +201,8 @@ def test_trend_of_the_small_ledger(cli, tmp_path):
             )
 
     # CSV: a row per day and scope (the districts, then the city), the report's columns
-    rows = list(csv.DictReader(io.StringIO(ok(cli("trend", *span, "--format", "csv")).stdout)))
+    english = ok(cli("trend", *span, "--format", "csv", "--lang", "en")).stdout
+    rows = list(csv.DictReader(io.StringIO(english)))
     assert len(rows) == 10 * 12
     assert [row["scope_code"] for row in rows[:12]] == [*DISTRICTS, CITY[0]]
     assert {row["date"] for row in rows} == {f"2020-02-{d:02d}" for d in range(1, 11)}

@@ -420,6 +420,11 @@ def _sections_of(section: str) -> list[list[int]]:
     return [[keys.index(k) + 1 for k in group] for group in PLAN_GROUPS]
 
 
+def jobs_by_gap(labour: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    """The job types of a labour figure, the largest gap first (then by name)."""
+    return sorted(labour["by_job_type"].items(), key=lambda item: (-item[1]["gap"], item[0]))
+
+
 def report_notes(doc: dict[str, Any], lang: str) -> list[str]:
     """The lines under the table: breakdowns and the 零报告 line."""
     lines = []
@@ -427,9 +432,7 @@ def report_notes(doc: dict[str, Any], lang: str) -> list[str]:
     cats = [f"{CATEGORY.label(k, lang)} {v}" for k, v in problems["by_category"].items() if v]
     if cats:
         lines.append(("problems by category: " if lang == "en" else "问题类别: ") + ", ".join(cats))
-    jobs = [
-        f"{JOB_TYPE.label(k, lang)} {v['gap']}" for k, v in sorted(labour["by_job_type"].items())
-    ]
+    jobs = [f"{JOB_TYPE.label(k, lang)} {v['gap']}" for k, v in jobs_by_gap(labour) if v["gap"]]
     if jobs:
         lines.append(("gap by job type: " if lang == "en" else "分工种缺口: ") + ", ".join(jobs))
     lines.extend(zero_report_lines(doc, lang))
@@ -481,11 +484,21 @@ def report_text(doc: dict[str, Any], lang: str, fmt: str = "markdown") -> str:
         parts.append("")
         parts.append(_plain_table(headers, rows, markdown=markdown))
         parts.append("")
-    parts.extend(report_notes(doc, lang))
+    # in markdown each note is an item of a list (else they run into one paragraph)
+    parts.extend(("- " if markdown else "") + line for line in report_notes(doc, lang))
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
 REPORT_CSV_HEAD = ["scope_code", "scope_name", "as_of", "known_at", "generated_at", "zero_report"]
+_CSV_HEAD_ZH = {
+    "date": "日期",
+    "scope_code": "区县代码",
+    "scope_name": "区县",
+    "as_of": "截至",
+    "known_at": "记录截至",
+    "generated_at": "生成时间",
+    "zero_report": "零报告",
+}
 
 
 def _csv_figure_columns() -> list[str]:
@@ -496,7 +509,48 @@ def _csv_figure_columns() -> list[str]:
     return columns
 
 
-def _csv_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _breakdown_columns(docs: list[dict[str, Any]]) -> list[str]:
+    """The per-category and per-job-type columns: every category; the job types any
+    scope has, the largest gap first."""
+    columns = [f"problems.by_category.{key}" for key in CATEGORY.terms]
+    gaps: dict[str, int] = {}
+    for doc in docs:
+        for job, figures in doc["labour"]["by_job_type"].items():
+            gaps[job] = gaps.get(job, 0) + figures["gap"]
+    for job in sorted(gaps, key=lambda j: (-gaps[j], j)):
+        columns += [f"labour.by_job_type.{job}.{part}" for part in ("needed", "filled", "gap")]
+    return columns
+
+
+def _csv_header(column: str, lang: str) -> str:
+    """A report CSV column in the language: `section.key` in English (stable for
+    scripts), the table's own label in Chinese (规上企业, 问题类别:用工, 普工缺口 …)."""
+    if lang == "en":
+        return column
+    if column in _CSV_HEAD_ZH:
+        return _CSV_HEAD_ZH[column]
+    parts = column.split(".")
+    if parts[1] == "by_category":
+        return f"问题类别:{CATEGORY.label(parts[2], 'zh')}"
+    if parts[1] == "by_job_type":
+        part = {"needed": "需求人数", "filled": "已招人数", "gap": "缺口"}[parts[-1]]
+        return f"{JOB_TYPE.label('.'.join(parts[2:-1]), 'zh')}{part}"
+    if parts[1] == "return_base":
+        return "返岗率基数(职工总数)"
+    return figure_label(parts[0], parts[1], "zh")
+
+
+def _csv_value(part: dict[str, Any], column: str) -> Any:
+    parts = column.split(".")
+    if parts[1] == "by_category":
+        return part["problems"]["by_category"].get(parts[2], 0)
+    if parts[1] == "by_job_type":
+        figures = part["labour"]["by_job_type"].get(".".join(parts[2:-1]))
+        return figures[parts[-1]] if figures else 0
+    return part[parts[0]][parts[1]]
+
+
+def _csv_rows(doc: dict[str, Any], columns: list[str]) -> list[dict[str, Any]]:
     rows = []
     for _name, part in report_scopes(doc, "zh"):
         row = {
@@ -507,17 +561,23 @@ def _csv_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "generated_at": part["generated_at"],
             "zero_report": part["zero_report"],
         }
-        for column in _csv_figure_columns():
-            section, key = column.split(".")
-            row[column] = part[section][key]
+        for column in columns:
+            row[column] = _csv_value(part, column)
         rows.append(row)
     return rows
 
 
-def report_csv(doc: dict[str, Any]) -> str:
-    """One CSV row per scope (districts, then the total), columns `section.key`; the
-    title block is in every row (scope, as of, known at, generated at)."""
-    return csv_text(_csv_rows(doc), REPORT_CSV_HEAD + _csv_figure_columns())
+def _csv_document(rows: list[dict[str, Any]], columns: list[str], lang: str) -> str:
+    keyed = [{_csv_header(c, lang): row.get(c) for c in columns} for row in rows]
+    return csv_text(keyed, [_csv_header(c, lang) for c in columns])
+
+
+def report_csv(doc: dict[str, Any], lang: str = "en") -> str:
+    """One CSV row per scope (districts, then the total): the title block in every row,
+    the figures, then the per-category and per-job-type figures; headers in the
+    language (`section.key` in English)."""
+    figures = _csv_figure_columns() + _breakdown_columns([doc])
+    return _csv_document(_csv_rows(doc, figures), REPORT_CSV_HEAD + figures, lang)
 
 
 # --------------------------------------------------------------------------- trend
@@ -635,13 +695,14 @@ def trend_text(doc: dict[str, Any], lang: str) -> str:
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
-def trend_csv(doc: dict[str, Any]) -> str:
+def trend_csv(doc: dict[str, Any], lang: str = "en") -> str:
     """One CSV row per day and scope (for the city: its districts, then the total), the
     report's CSV columns after `date`."""
+    figures = _csv_figure_columns() + _breakdown_columns(doc["days"])
     rows = []
     for day in doc["days"]:
-        rows += [{"date": day["date"], **row} for row in _csv_rows(day)]
-    return csv_text(rows, ["date", *REPORT_CSV_HEAD, *_csv_figure_columns()])
+        rows += [{"date": day["date"], **row} for row in _csv_rows(day, figures)]
+    return _csv_document(rows, ["date", *REPORT_CSV_HEAD, *figures], lang)
 
 
 def trend_json(doc: dict[str, Any]) -> str:

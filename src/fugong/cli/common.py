@@ -4,6 +4,7 @@ Kept free of SQLAlchemy so that `fugong --help` stays fast: the ledger modules
 are imported inside the commands that open a ledger.
 """
 
+import contextvars
 import errno
 import functools
 import os
@@ -260,9 +261,10 @@ def record(
 
     ledger = open_ledger(db)
     try:
-        result, _batch = write(
+        result, batch = write(
             ledger, work, kind="command", source=command_line(), by=current_user(by)
         )
+        _recorded.set(batch.id if batch is not None else None)
         return result
     except Refusal as refusal:
         option, value = (typed or {}).get(refusal.column, (None, None))
@@ -274,6 +276,41 @@ def record(
         ) from None
     finally:
         ledger.engine.dispose()
+
+
+_recorded: contextvars.ContextVar[int | None] = contextvars.ContextVar("recorded", default=None)
+
+
+class RecordFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+RecordFormatOpt = Annotated[
+    RecordFormat,
+    typer.Option(
+        "--format",
+        metavar="格式",
+        help='text | json: {"id", "batch", "record"} 给脚本用 / for scripts',
+    ),
+]
+
+
+def confirm(
+    fmt: RecordFormat, text: str, *, record: str, rid: int | None, to_stderr: bool = False
+) -> None:
+    """What a recording command says it did: the officer's line, or for scripts
+    {"id", "batch", "record"} (batch null when nothing was recorded)."""
+    if fmt is RecordFormat.json:
+        import json
+
+        document = {"id": rid, "batch": _recorded.get(), "record": record}
+        typer.echo(json.dumps(document, ensure_ascii=False))
+        if text and to_stderr:
+            typer.echo(text, err=True)
+        return
+    if text:
+        typer.echo(text, err=to_stderr)
 
 
 def say_former(found, language: str) -> None:

@@ -12,7 +12,10 @@ from .common import (
     DistrictOpt,
     LangOpt,
     ListFormat,
+    RecordFormat,
+    RecordFormatOpt,
     business_day,
+    confirm,
     handles_errors,
     lang_of,
     parse_day,
@@ -113,6 +116,7 @@ def add(
     phone: Annotated[str | None, PHONE] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -147,7 +151,8 @@ def add(
 
     typed = {"name": ("企业名称 / NAME", name), "uscc": ("--uscc", uscc), "date": ("--date", on)}
     eid, shown = record(db, by, work, typed=typed)
-    typer.echo(f"registered #{eid} {shown}" if language == "en" else f"已登记企业 #{eid} {shown}")
+    said = f"registered #{eid} {shown}" if language == "en" else f"已登记企业 #{eid} {shown}"
+    confirm(fmt, said, record="enterprise", rid=eid)
 
 
 @app.command("edit")
@@ -178,6 +183,7 @@ def edit(
     phone: Annotated[str | None, PHONE] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -219,13 +225,20 @@ def edit(
     eid, diff, found, places = record(db, by, work, typed=typed)
     say_former(found, language)
     if not diff:
-        warn("nothing changed" if language == "en" else "没有变化")
+        confirm(
+            fmt,
+            "nothing changed" if language == "en" else "没有变化",
+            record="enterprise",
+            rid=eid,
+            to_stderr=True,
+        )
         return
-    typer.echo(
+    said = (
         f"#{eid} changed: {change_text('enterprises', diff, language, places)}"
         if language == "en"
         else f"#{eid} 已修改: {change_text('enterprises', diff, language, places)}"
     )
+    confirm(fmt, said, record="enterprise", rid=eid)
 
 
 @app.command("list")

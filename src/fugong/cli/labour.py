@@ -11,7 +11,10 @@ from .common import (
     DbOpt,
     DistrictOpt,
     LangOpt,
+    RecordFormat,
+    RecordFormatOpt,
     business_day,
+    confirm,
     handles_errors,
     lang_of,
     parse_id,
@@ -53,6 +56,7 @@ def add(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -90,7 +94,8 @@ def add(
     }
     found, lid = record(db, by, work, typed=typed)
     say_former(found, language)
-    typer.echo(f"recorded labour demand #{lid}" if language == "en" else f"已登记用工需求 #{lid}")
+    said = f"recorded labour demand #{lid}" if language == "en" else f"已登记用工需求 #{lid}"
+    confirm(fmt, said, record="labour", rid=lid)
 
 
 @app.command("fill")
@@ -107,6 +112,7 @@ def fill(
     ],
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -126,7 +132,8 @@ def fill(
         return fill_labour(unit, labour=get_labour(unit, lid), count=add_count, on=on)
 
     filled = record(db, by, work, typed={"filled": ("--count", count), "date": ("--date", on)})
-    typer.echo(f"#{lid} filled {filled}" if language == "en" else f"#{lid} 已招 {filled} 人")
+    said = f"#{lid} filled {filled}" if language == "en" else f"#{lid} 已招 {filled} 人"
+    confirm(fmt, said, record="labour", rid=lid)
 
 
 @app.command("set")
@@ -147,6 +154,7 @@ def set_(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -180,9 +188,11 @@ def set_(
     diff = record(db, by, work, typed=typed)
     if diff:
         said = change_text("labour", diff, language)
-        typer.echo(f"#{lid} set: {said}" if language == "en" else f"#{lid} 已更正: {said}")
+        said = f"#{lid} set: {said}" if language == "en" else f"#{lid} 已更正: {said}"
+        confirm(fmt, said, record="labour", rid=lid)
     else:
-        typer.echo("nothing changed" if language == "en" else "没有变化", err=True)
+        nothing = "nothing changed" if language == "en" else "没有变化"
+        confirm(fmt, nothing, record="labour", rid=lid, to_stderr=True)
 
 
 @app.command("list")

@@ -11,14 +11,16 @@ from .common import (
     DbOpt,
     DistrictOpt,
     LangOpt,
+    RecordFormat,
+    RecordFormatOpt,
     business_day,
+    confirm,
     handles_errors,
     lang_of,
     parse_day,
     parse_option,
     record,
     say_former,
-    warn,
 )
 from .lists import (
     AboveScaleOpt,
@@ -62,6 +64,13 @@ def _said(language: str, name: str, diff: dict) -> str:
     return f"{name}: {change_text('plans', diff, language)}" if diff else ""
 
 
+def plan_id(unit, enterprise) -> int | None:
+    from ..writer import plan_of
+
+    plan = plan_of(unit, enterprise, create=False)
+    return plan.id if plan is not None else None
+
+
 def _reason(text: str | None, what: str = "--reason") -> str | None:
     from ..values import check_text
 
@@ -87,6 +96,7 @@ def add(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -109,12 +119,13 @@ def add(
 
     def work(unit):
         found = find(session=unit.session, ref=enterprise)
-        return found, add_plan(unit, enterprise=found.enterprise, change=change)
+        diff = add_plan(unit, enterprise=found.enterprise, change=change)
+        return found, diff, plan_id(unit, found.enterprise)
 
     typed = {"status": ("--status", status), "date": ("--date", on)}
-    found, diff = record(db, by, work, typed=typed)
+    found, diff, pid = record(db, by, work, typed=typed)
     say_former(found, language)
-    typer.echo(_said(language, found.enterprise.name, diff))
+    confirm(fmt, _said(language, found.enterprise.name, diff), record="plan", rid=pid)
 
 
 @app.command("set")
@@ -142,6 +153,7 @@ def set_(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -167,19 +179,21 @@ def set_(
 
     def work(unit):
         found = find(session=unit.session, ref=enterprise)
-        return found, change_plan(unit, enterprise=found.enterprise, change=change, action="set")
+        diff = change_plan(unit, enterprise=found.enterprise, change=change, action="set")
+        return found, diff, plan_id(unit, found.enterprise)
 
     typed = {
         "status": ("--status", status),
         "returned": ("--returned", returned),
         "date": ("--date", on),
     }
-    found, diff = record(db, by, work, typed=typed)
+    found, diff, pid = record(db, by, work, typed=typed)
     say_former(found, language)
     if not diff:
-        warn("nothing changed" if language == "en" else "没有变化")
+        nothing = "nothing changed" if language == "en" else "没有变化"
+        confirm(fmt, nothing, record="plan", rid=pid, to_stderr=True)
     else:
-        typer.echo(_said(language, found.enterprise.name, diff))
+        confirm(fmt, _said(language, found.enterprise.name, diff), record="plan", rid=pid)
 
 
 @app.command("inspect")
@@ -199,6 +213,7 @@ def inspect(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -221,13 +236,13 @@ def inspect(
     def work(unit):
         found = find(session=unit.session, ref=enterprise)
         diff = change_plan(unit, enterprise=found.enterprise, change=change, action="inspect")
-        return found, diff
+        return found, diff, plan_id(unit, found.enterprise)
 
     option = "--passed" if passed else "--failed"
     typed = {"inspection": (option, ""), "date": ("--date", on)}
-    found, diff = record(db, by, work, typed=typed)
+    found, diff, pid = record(db, by, work, typed=typed)
     say_former(found, language)
-    typer.echo(_said(language, found.enterprise.name, diff))
+    confirm(fmt, _said(language, found.enterprise.name, diff), record="plan", rid=pid)
 
 
 @app.command("list")

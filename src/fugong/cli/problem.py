@@ -11,7 +11,10 @@ from .common import (
     DbOpt,
     DistrictOpt,
     LangOpt,
+    RecordFormat,
+    RecordFormatOpt,
     business_day,
+    confirm,
     handles_errors,
     lang_of,
     parse_day,
@@ -79,6 +82,7 @@ def add(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -119,7 +123,12 @@ def add(
     }
     found, pid = record(db, by, work, typed=typed)
     say_former(found, language)
-    typer.echo(_msg(language, f"已登记问题 #{pid}", f"recorded problem #{pid}"))
+    confirm(
+        fmt,
+        _msg(language, f"已登记问题 #{pid}", f"recorded problem #{pid}"),
+        record="problem",
+        rid=pid,
+    )
 
 
 @app.command("assign")
@@ -134,6 +143,7 @@ def assign(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -164,9 +174,20 @@ def assign(
     }
     diff = record(db, by, work, typed=typed)
     if diff:
-        typer.echo(_msg(language, f"问题 #{pid} 已交办", f"problem #{pid} assigned"))
+        confirm(
+            fmt,
+            _msg(language, f"问题 #{pid} 已交办", f"problem #{pid} assigned"),
+            record="problem",
+            rid=pid,
+        )
     else:
-        typer.echo(_msg(language, "没有变化", "nothing changed"), err=True)
+        confirm(
+            fmt,
+            _msg(language, "没有变化", "nothing changed"),
+            record="problem",
+            rid=pid,
+            to_stderr=True,
+        )
 
 
 @app.command("resolve")
@@ -178,6 +199,7 @@ def resolve(
     ],
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -196,7 +218,12 @@ def resolve(
         resolve_problem(unit, problem=get_problem(unit, pid), note=text, on=on)
 
     record(db, by, work, typed={"resolution": ("--note", note), "date": ("--date", on)})
-    typer.echo(_msg(language, f"问题 #{pid} 已办结", f"problem #{pid} resolved"))
+    confirm(
+        fmt,
+        _msg(language, f"问题 #{pid} 已办结", f"problem #{pid} resolved"),
+        record="problem",
+        rid=pid,
+    )
 
 
 @app.command("reopen")
@@ -211,6 +238,7 @@ def reopen(
     ],
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -229,7 +257,12 @@ def reopen(
         reopen_problem(unit, problem=get_problem(unit, pid), reason=text, on=on)
 
     record(db, by, work, typed={"reason": ("--reason", reason), "date": ("--date", on)})
-    typer.echo(_msg(language, f"问题 #{pid} 已重新打开", f"problem #{pid} reopened"))
+    confirm(
+        fmt,
+        _msg(language, f"问题 #{pid} 已重新打开", f"problem #{pid} reopened"),
+        record="problem",
+        rid=pid,
+    )
 
 
 @app.command("edit")
@@ -250,6 +283,7 @@ def edit(
     ] = None,
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -293,15 +327,21 @@ def edit(
     if diff:
         from ..render import change_text
 
-        typer.echo(
-            _msg(
-                language,
-                f"问题 #{pid} 已修改: {change_text('problems', diff, language)}",
-                f"problem #{pid} changed: {change_text('problems', diff, language)}",
-            )
+        said = change_text("problems", diff, language)
+        confirm(
+            fmt,
+            _msg(language, f"问题 #{pid} 已修改: {said}", f"problem #{pid} changed: {said}"),
+            record="problem",
+            rid=pid,
         )
     else:
-        typer.echo(_msg(language, "没有变化", "nothing changed"), err=True)
+        confirm(
+            fmt,
+            _msg(language, "没有变化", "nothing changed"),
+            record="problem",
+            rid=pid,
+            to_stderr=True,
+        )
 
 
 @app.command("withdraw")
@@ -313,6 +353,7 @@ def withdraw(
     ],
     date: DateOpt = None,
     by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -333,7 +374,12 @@ def withdraw(
         withdraw_problem(unit, problem=get_problem(unit, pid), reason=text, on=on)
 
     record(db, by, work, typed={"reason": ("--reason", reason), "date": ("--date", on)})
-    typer.echo(_msg(language, f"问题 #{pid} 已作废", f"problem #{pid} withdrawn"))
+    confirm(
+        fmt,
+        _msg(language, f"问题 #{pid} 已作废", f"problem #{pid} withdrawn"),
+        record="problem",
+        rid=pid,
+    )
 
 
 @app.command("list")

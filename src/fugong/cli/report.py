@@ -247,7 +247,7 @@ def _render(days: list[dict], fmt: str, language: str, *, to_terminal: bool) -> 
     if fmt == "json":
         return render.json_text(doc)
     if fmt == "csv":
-        return render.report_csv(doc)
+        return render.report_csv(doc, language)
     if fmt == "html":
         from ..htmlreport import report_html
 

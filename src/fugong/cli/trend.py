@@ -140,7 +140,7 @@ def _render(doc: dict, fmt: str, language: str, *, to_terminal: bool) -> str | N
     if fmt == "json":
         return render.trend_json(doc)
     if fmt == "csv":
-        return render.trend_csv(doc)
+        return render.trend_csv(doc, language)
     if fmt == "html":
         from ..htmlreport import trend_html
 
