@@ -17,6 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from fugong import forms
+
 FORMS = Path(__file__).resolve().parents[1] / "data" / "forms"
 DISTRICT_FORM = "规上工业企业复工复产进度表"
 ENTERPRISE_FORM = "企业复工复产情况统计表"
@@ -114,9 +116,11 @@ def test_form_list_shows_the_shipped_forms(bare_cli, forms_folder):
 
 def test_form_show_names_its_files_what_it_maps_and_how_to_copy_it(bare_cli, forms_folder):
     shown = ok(bare_cli("form", "show", DISTRICT_FORM)).stdout
-    template = FORMS / f"{DISTRICT_FORM}.xlsx"
+    # the files named are the installed package's, wherever it is installed
+    shipped = forms.shipped_folder()
+    template = shipped / f"{DISTRICT_FORM}.xlsx"
     assert f"模板: {template}" in shown
-    assert f"映射: {FORMS / DISTRICT_FORM}.toml" in shown
+    assert f"映射: {shipped / DISTRICT_FORM}.toml" in shown
     assert "表头: 第 3–4 行; 数据从第 5 行起" in shown
     assert "G  复工复产情况 / 复产率  →  plans.resumption_rate 复产率 [0.00%]" in shown
     assert "N  备注  →  （留空）" in shown
