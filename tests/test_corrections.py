@@ -202,3 +202,102 @@ def test_a_sheet_carries_a_problems_corrections(ledger_with_a_problem, tmp_path)
     again = ok(cli("import", "problems", str(sheet), "--date", "2020-02-09"))
     assert re.search(r"新增: 0", again.stderr), again.stderr
     assert len(listed(cli, "problem")) == 1
+
+
+# --------------------------------------------------------------------------- merge
+
+
+def figures(cli, day: str, *more: str) -> tuple:
+    r = report(cli, day, *more)
+    return (
+        r["plans"]["total"],
+        r["plans"]["not_stopped"],
+        r["plans"]["planned"],
+        r["problems"]["raised"],
+        r["labour"]["enterprises"],
+    )
+
+
+@pytest.fixture
+def entered_twice(cli):
+    """甲公司 entered a second time as 甲有限公司, each with a plan; the duplicate has the
+    problem and the labour demand."""
+    run(cli, "enterprise add 甲公司 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add 甲有限公司 --district 沙湾 --above-scale --date 2020-02-02")
+    run(cli, "plan add 甲公司 --status planned --planned-on 2020-02-10 --date 2020-02-03")
+    run(cli, "plan add 甲有限公司 --status not_stopped --date 2020-02-03")
+    run(cli, "problem add 甲有限公司 --category 物流 --text 运不进 --date 2020-02-04")
+    run(cli, "labour add 甲有限公司 --job 普工 --needed 10 --date 2020-02-04")
+    return cli
+
+
+def test_a_merge_where_both_had_a_plan_must_say_whose_goes_on(entered_twice, ledger):
+    cli = entered_twice
+    before = ledger.counts()
+    refused = cli("enterprise", "merge", "甲有限公司", "--into", "甲公司", "--date", "2020-02-08")
+    assert refused.exit_code == 1 and "--plan kept" in refused.stderr
+    assert ledger.counts() == before
+    itself = cli("enterprise", "merge", "甲公司", "--into", "甲公司", "--plan", "kept")
+    assert itself.exit_code == 1 and "合并到它自己" in itself.stderr
+    assert ledger.counts() == before
+
+
+@pytest.mark.parametrize(
+    ("whose", "status_after"),
+    [("kept", (1, 0, 1)), ("merged", (1, 1, 0))],
+)
+def test_a_merged_enterprise_is_one_enterprise_at_every_date(entered_twice, whose, status_after):
+    cli = entered_twice
+    days = ("2020-02-03", "2020-02-05", "2020-02-08", "2020-02-12")
+    before = {day: figures(cli, day) for day in days}
+    assert before["2020-02-05"] == (2, 1, 1, 1, 1)
+    moment = log(cli)[0]["recorded_at"]
+    result = run(cli, f"enterprise merge 甲有限公司 --into 甲公司 --plan {whose} --date 2020-02-08")
+    assert "已合并: #2 甲有限公司 → #1 甲公司" in result.stdout
+    # before, on and after the merge date: one enterprise, its problem and its demand
+    for day in days[1:]:
+        total, not_stopped, planned, raised, hiring = figures(cli, day)
+        assert (total, not_stopped, planned) == status_after, day
+        assert (raised, hiring) == (1, 1), day
+    # as known before the merge, two enterprises
+    assert figures(cli, "2020-02-05", "--known-at", moment) == before["2020-02-05"]
+    assert [e["name"] for e in listed(cli, "enterprise")] == ["甲公司"]
+    assert {p["name"] for p in listed(cli, "problem")} == {"甲公司"}
+    assert {p["name"] for p in listed(cli, "labour")} == {"甲公司"}
+    # the duplicate's name finds the one kept, and says so
+    added = run(cli, "problem add 甲有限公司 --category 物流 --text 又运不进 --date 2020-02-09")
+    assert "已合并到 #1 甲公司" in added.stderr
+    assert figures(cli, "2020-02-09")[3] == 2
+    # the kept enterprise's log holds the duplicate's history, the merge with it
+    actions = [(e["record"], e["action"]) for e in log(cli, "甲公司")]
+    assert ("enterprise", "merge") in actions and ("labour", "add") in actions
+    assert actions.count(("plan", "add")) == 2
+
+
+def test_undo_of_a_merge_restores_both_exactly(entered_twice):
+    cli = entered_twice
+    days = ("2020-02-05", "2020-02-08", "2020-02-12")
+    before = {day: figures(cli, day) for day in days}
+    run(cli, "enterprise merge 甲有限公司 --into 甲公司 --plan kept --date 2020-02-08")
+    assert figures(cli, "2020-02-05") != before["2020-02-05"]
+    ok(cli("undo", str(last_batch(cli))))
+    assert {day: figures(cli, day) for day in days} == before
+    assert sorted(e["name"] for e in listed(cli, "enterprise")) == ["甲公司", "甲有限公司"]
+    # the duplicate is itself again
+    shown = json.loads(ok(cli("enterprise", "show", "甲有限公司", "--format", "json")).stdout)
+    assert shown["id"] == 2
+
+
+def test_a_sheet_naming_the_duplicate_records_on_the_one_kept(entered_twice, tmp_path):
+    cli = entered_twice
+    run(cli, "enterprise merge 甲有限公司 --into 甲公司 --plan kept --date 2020-02-08")
+    sheet = tmp_path / "p.csv"
+    sheet.write_text(
+        "企业名称,区县,问题类别,问题描述,提出日期\n甲有限公司,沙湾,用工,缺人,2020-02-09\n",
+        encoding="utf-8",
+    )
+    ok(cli("import", "problems", str(sheet), "--date", "2020-02-09"))
+    assert sorted(p["description"] for p in listed(cli, "problem")) == ["缺人", "运不进"]
+    assert {p["name"] for p in listed(cli, "problem")} == {"甲公司"}
+    # the kept enterprise keeps its name: the alias does not rename it
+    assert [e["name"] for e in listed(cli, "enterprise")] == ["甲公司"]

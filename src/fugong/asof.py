@@ -19,12 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from .models import (
     EVENT_MODELS,
     Batch,
+    EnterpriseEvent,
     Labour,
     LabourEvent,
     Plan,
@@ -38,10 +39,32 @@ FAR_FUTURE = date(9999, 12, 31)
 
 @dataclass(frozen=True)
 class View:
-    """A point of view on the history: as of the end of `as_of`, as known at `known_at`."""
+    """A point of view on the history: as of the end of `as_of`, as known at `known_at`.
+
+    `merged` (from `with_merges`) maps each enterprise merged into another, as known
+    in the view, to the enterprise it is: a merge holds at every date (the two were
+    always one), so its records count for the one kept; `dropped_plans` are the
+    plans whose history does not go on (where both had one).
+    """
 
     as_of: date = FAR_FUTURE
     known_at: datetime | None = None  # UTC, naive; None = now
+    merged: tuple[tuple[int, int], ...] = ()
+    dropped_plans: frozenset[int] = frozenset()
+
+    def owner(self, enterprise_id):
+        """A record's enterprise column as the enterprise it counts for (SQL)."""
+        if not self.merged:
+            return enterprise_id
+        return case(dict(self.merged), value=enterprise_id, else_=enterprise_id)
+
+    def keep(self, enterprise_id: int) -> int:
+        """The enterprise an enterprise id counts for (Python)."""
+        return dict(self.merged).get(enterprise_id, enterprise_id) if self.merged else enterprise_id
+
+    def counts_plan(self, plan_id):
+        """The condition that a plan's history counts (SQL; `plan_id`: a plan id column)."""
+        return plan_id.not_in(self.dropped_plans) if self.dropped_plans else literal(True)
 
     def visible(self) -> ColumnElement[bool]:
         """The condition on `Batch` for its events to count."""
@@ -118,13 +141,12 @@ def first_dates(kind: str, view: View) -> Subquery:
 
 
 def enterprise_since(view: View) -> Subquery:
-    """Per enterprise: the earliest business date of any visible entry in any ledger."""
+    """Per enterprise: the earliest business date of any visible entry in any ledger (an
+    enterprise merged into another adds its entries to that one's)."""
+    event = EVENT_MODELS["enterprise"][0]
     parts = [
-        select(
-            EVENT_MODELS["enterprise"][0].enterprise_id.label("eid"),
-            EVENT_MODELS["enterprise"][0].business_date.label("dated"),
-        )
-        .join(Batch, Batch.id == EVENT_MODELS["enterprise"][0].batch_id)
+        select(view.owner(event.enterprise_id).label("eid"), event.business_date.label("dated"))
+        .join(Batch, Batch.id == event.batch_id)
         .where(view.visible())
     ]
     for identity, model, owner in (
@@ -133,13 +155,17 @@ def enterprise_since(view: View) -> Subquery:
         (Labour, LabourEvent, "labour_id"),
     ):
         part = (
-            select(identity.enterprise_id.label("eid"), model.business_date.label("dated"))
+            select(
+                view.owner(identity.enterprise_id).label("eid"), model.business_date.label("dated")
+            )
             .join(model, getattr(model, owner) == identity.id)
             .join(Batch, Batch.id == model.batch_id)
             .where(view.visible())
         )
         if identity is Problem:
             part = part.where(Problem.id.not_in(withdrawn_problems(view)))
+        if identity is Plan and view.dropped_plans:
+            part = part.where(Plan.id.not_in(view.dropped_plans))
         parts.append(part)
     entries = union_all(*parts).subquery("entries")
     return (
@@ -243,3 +269,40 @@ def resumption_checks(view: View, last: date | None = None) -> Subquery:
         .where(last_of_day.c.rn == 1)
         .subquery("resumption_checks")
     )
+
+
+def with_merges(session, view: View) -> View:
+    """The view with the merges known in it (see View): who is merged into whom, chains
+    followed, and which plans stop counting where both enterprises had one."""
+    event = EnterpriseEvent
+    rows = session.execute(
+        select(event.enterprise_id, event.merged_into, event.merge_plan)
+        .join(Batch, Batch.id == event.batch_id)
+        .where(event.merged_into.is_not(None), view.visible())
+        .order_by(event.business_date, event.id)
+    ).all()
+    if not rows:
+        return view
+    into = {dup: keep for dup, keep, _plan in rows}
+    choice = {dup: plan for dup, _keep, plan in rows}
+
+    def final(eid: int) -> int:
+        seen = set()
+        while eid in into and eid not in seen:
+            seen.add(eid)
+            eid = into[eid]
+        return eid
+
+    plans = dict(
+        session.execute(
+            select(Plan.enterprise_id, Plan.id).where(
+                Plan.enterprise_id.in_(set(into) | set(into.values()))
+            )
+        ).all()
+    )
+    dropped = set()
+    for dup, keep in into.items():
+        if dup in plans and keep in plans:
+            dropped.add(plans[keep] if choice.get(dup) == "merged" else plans[dup])
+    merged = tuple(sorted((dup, final(dup)) for dup in into))
+    return View(view.as_of, view.known_at, merged, frozenset(dropped))

@@ -50,6 +50,7 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
     district_names = dict(session.execute(select(District.code, District.name)).all())
     out: list[dict[str, Any]] = []
     touched: dict[int, set[int]] = {}  # batch -> enterprises its events concern
+    family = _merged_family(session, which.enterprise_id)
     for kind, (model, owner) in EVENT_MODELS.items():
         query = select(model, Batch).join(Batch, Batch.id == model.batch_id)
         if kind == "enterprise":
@@ -62,7 +63,7 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
             )
             subject = identity.enterprise_id
         if which.enterprise_id is not None:
-            query = query.where(subject == which.enterprise_id)
+            query = query.where(subject.in_(family))
         if which.batch_id is not None:
             query = query.where(model.batch_id == _undone_by(session, which.batch_id))
         if which.since is not None:
@@ -110,6 +111,23 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
     for e in out:
         del e["_order"]
     return out
+
+
+def _merged_family(session: Session, enterprise_id: int | None) -> set[int]:
+    """An enterprise and every enterprise merged into it (their history is its history)."""
+    if enterprise_id is None:
+        return set()
+    into = dict(
+        session.execute(
+            select(Enterprise.id, Enterprise.merged_into).where(Enterprise.merged_into.is_not(None))
+        ).all()
+    )
+    family, grew = {enterprise_id}, True
+    while grew:
+        more = {dup for dup, keep in into.items() if keep in family} - family
+        family |= more
+        grew = bool(more)
+    return family
 
 
 def _undone_by(session: Session, batch_id: int) -> int:

@@ -212,13 +212,20 @@ class Importer:
         self._reset()
         keys = {key for _name, key, _district in named}
         found: dict[int, Ref] = {}
+        aliases: list[tuple] = []  # enterprises merged into another: their keys find it
         for column, values in (("uscc", usccs), ("name_key", keys)):
-            for eid, uscc, key, district, name in _live_enterprises(self.session, column, values):
+            for eid, uscc, key, district, name, merged in _enterprises(
+                self.session, column, values
+            ):
+                if merged is not None:
+                    aliases.append((uscc, key, district, merged))
+                    continue
                 ref = found.setdefault(eid, Ref(eid, uscc))
                 ref.name = name
                 if uscc:
                     self.by_uscc[uscc] = ref
                 self.by_name.setdefault((key, district), ref)
+        self._merged_aliases(aliases, found)
         self._past_names(named, found)
         ids = list(found)
         if not ids:
@@ -284,6 +291,49 @@ class Importer:
         """Whether a row naming these may refer to an enterprise prefetched."""
         return (uscc is not None and uscc in self.by_uscc) or (key, district) in self.by_name
 
+    def _merged_aliases(self, aliases: list[tuple], found: dict[int, Ref]) -> None:
+        """A sheet naming an enterprise that was merged into another (by its USCC or its
+        name) means the one it was merged into; its identity columns then change nothing."""
+        if not aliases:
+            return
+        targets = {merged for *_keys, merged in aliases}
+        final: dict[int, int] = {}
+        rows = {
+            row[0]: row
+            for row in self.session.execute(
+                select(
+                    Enterprise.id,
+                    Enterprise.uscc,
+                    Enterprise.name_key,
+                    Enterprise.district,
+                    Enterprise.name,
+                    Enterprise.merged_into,
+                    Enterprise.live,
+                )
+            )
+            if row[5] is not None or row[0] in targets
+        }
+        for target in targets:
+            at, seen = target, set()
+            while at in rows and rows[at][5] is not None and at not in seen:
+                seen.add(at)
+                at = rows[at][5]
+            if at in rows and rows[at][6]:
+                final[target] = at
+        for uscc, key, district, merged in aliases:
+            keep = final.get(merged)
+            if keep is None:
+                continue
+            row = rows[keep]
+            ref = found.setdefault(keep, Ref(keep, row[1]))
+            ref.name = row[4]
+            if uscc:
+                self.by_uscc.setdefault(uscc, ref)
+                self.alias_usccs.add(uscc)
+            if (key, district) not in self.by_name:
+                self.by_name[(key, district)] = ref
+                self.alias_names.add((key, district))
+
     def _past_names(self, named: list[tuple[str, str, str | None]], found: dict[int, Ref]) -> None:
         """An older sheet may name an enterprise as it was called before a rename
         (or place it where it was before a move): match those names too, after
@@ -326,6 +376,8 @@ class Importer:
     def _reset(self) -> None:
         self.by_uscc: dict[str, Ref] = {}
         self.by_name: dict[tuple[str, str], Ref] = {}
+        self.alias_usccs: set[str] = set()
+        self.alias_names: set[tuple[str, str]] = set()
         self.plans: dict[int, Ref] = {}
         self.problems_by_ref: dict[str, Ref] = {}
         self.problems_by_key: dict[tuple[int, date, str], Ref] = {}
@@ -398,6 +450,10 @@ class Importer:
             self._apply("enterprise", ref, decision, line)
             return ref
         stored = ref.timeline.state(self.default_date, fallback=True)
+        if (uscc is not None and uscc in self.alias_usccs) or (
+            uscc is None and (key, district) in self.alias_names
+        ):
+            uscc = name = district = None  # the name of a merged duplicate: no rename
         wanted = {"uscc": uscc, "name": name, "district": district}
         wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
         target = (key if name is not None else None, district or stored.get("district"))
@@ -594,9 +650,9 @@ def _owner(ref: Ref | None) -> Owner | None:
     return None if ref is None else Owner(ref.id, ref.name or "", ref.uscc)
 
 
-def _live_enterprises(session: Session, column: str, values: set[str]) -> list[tuple]:
-    """(id, uscc, name_key, district, name) of the live enterprises whose `column`
-    is one of `values`.
+def _enterprises(session: Session, column: str, values: set[str]) -> list[tuple]:
+    """(id, uscc, name_key, district, name, merged_into) of the live enterprises, and of
+    those merged into another, whose `column` is one of `values`.
 
     Plain SQL on the DB-API cursor: SQLAlchemy renders an IN list of thousands
     of values one bound parameter at a time (a tenth of a large import's time).
@@ -612,8 +668,9 @@ def _live_enterprises(session: Session, column: str, values: set[str]) -> list[t
         for start in range(0, len(wanted), 5000):  # well under every bound-parameter limit
             part = wanted[start : start + 5000]
             cursor.execute(
-                f"SELECT e.id, e.uscc, e.name_key, e.district, e.name FROM enterprise e "  # noqa: S608
-                f"WHERE e.{column} IN ({', '.join([mark] * len(part))}) AND e.live",
+                "SELECT e.id, e.uscc, e.name_key, e.district, e.name, e.merged_into "  # noqa: S608
+                f"FROM enterprise e WHERE e.{column} IN ({', '.join([mark] * len(part))}) "
+                "AND (e.live OR e.merged_into IS NOT NULL)",
                 part,
             )
             found.extend(cursor.fetchall())

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .asof import View, enterprise_since, latest, records
+from .asof import View, enterprise_since, latest, records, with_merges
 from .layouts import ENTERPRISE_COLUMNS
 from .models import (
     Batch,
@@ -77,6 +77,7 @@ def enterprise_table(
     ten attributes, and ten as-of windows (one per field) cost far more than
     reading the events once.  Tuples, not dicts: a third of the memory.
     """
+    view = with_merges(session, view)
     since_q = enterprise_since(view)
     members = {
         eid
@@ -177,6 +178,7 @@ def iter_plan_rows(
     enterprise_id: int | None = None,
     with_enterprise_id: bool = False,
 ) -> Iterator[dict[str, Any]]:
+    view = with_merges(session, view)  # a merged enterprise's records count for the kept one
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
@@ -198,8 +200,9 @@ def iter_plan_rows(
         .order_by(plans.c.id)
     )
     for row in _stream(session, query):
-        ent = ents.get(row.enterprise_id)
-        if ent is None:
+        owner = view.keep(row.enterprise_id)
+        ent = ents.get(owner)
+        if ent is None or row.id in view.dropped_plans:
             continue
         yield {
             "id": row.id,
@@ -212,7 +215,7 @@ def iter_plan_rows(
             "returned": row.returned,
             "reason": row.reason,
             "note": row.note,
-            **({"enterprise_id": row.enterprise_id} if with_enterprise_id else {}),
+            **({"enterprise_id": owner} if with_enterprise_id else {}),
         }
 
 
@@ -240,6 +243,7 @@ def iter_problem_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
+    view = with_merges(session, view)  # a merged enterprise's records count for the kept one
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
@@ -260,7 +264,7 @@ def iter_problem_rows(
         .order_by(problems.c.id)
     )
     for row in _stream(session, query):
-        ent = ents.get(row.enterprise_id)
+        ent = ents.get(view.keep(row.enterprise_id))
         if ent is None:
             continue
         is_open = row.status != "resolved"
@@ -303,6 +307,7 @@ def iter_labour_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
+    view = with_merges(session, view)  # a merged enterprise's records count for the kept one
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
@@ -314,7 +319,7 @@ def iter_labour_rows(
         .order_by(labour.c.id)
     )
     for row in _stream(session, query):
-        ent = ents.get(row.enterprise_id)
+        ent = ents.get(view.keep(row.enterprise_id))
         if ent is None:
             continue
         needed, filled = row.needed or 0, row.filled or 0

@@ -61,6 +61,8 @@ class Enterprise(SQLModel, table=True):
     # 0 for every enterprise but the duplicates an older fugong let in (numbered
     # by the migration that made names unique; `check` lists them to merge)
     twin: int = 0
+    # cache: merged into that enterprise (then not live; its names find that one)
+    merged_into: int | None = None
 
 
 class EnterpriseEvent(SQLModel, table=True):

@@ -124,6 +124,7 @@ class Found:
 
     enterprise: Enterprise
     former: bool = False
+    merged: Enterprise | None = None  # found by the name or USCC of one merged into it
 
 
 def find_enterprise(*, session: Session, ref: str) -> Enterprise:
@@ -166,6 +167,9 @@ def find(*, session: Session, ref: str) -> Found:
         return Found(matches[0])
     if len(matches) > 1:
         raise _ambiguous(session, text, matches)
+    merged = _merged_into(session, key, uscc)
+    if merged is not None:
+        return merged
     former = _by_former_name(session, key)
     if len(former) == 1:
         return Found(former[0], former=True)
@@ -186,6 +190,25 @@ def _ambiguous(session: Session, text: str, matches: list[Enterprise]) -> Fugong
         f"企业名称 '{text}' 不唯一: {listing}; 请用编号或统一社会信用代码",
         f"enterprise name '{text}' is ambiguous: {listing}; use the id or the USCC",
     )
+
+
+def _merged_into(session: Session, key: str, uscc: str | None) -> Found | None:
+    """An enterprise merged into another is found as that other (followed to a live one)."""
+    condition = Enterprise.name_key == key
+    if uscc:
+        condition = condition | (Enterprise.uscc == uscc)
+    merged = session.execute(
+        select(Enterprise).where(condition, Enterprise.merged_into.is_not(None))
+    ).scalar()
+    if merged is None:
+        return None
+    target, seen = merged, set()
+    while target is not None and target.merged_into is not None and target.id not in seen:
+        seen.add(target.id)
+        target = session.get(Enterprise, target.merged_into)
+    if target is None or not target.live:
+        return None
+    return Found(target, former=True, merged=merged)
 
 
 def _by_former_name(session: Session, key: str) -> list[Enterprise]:

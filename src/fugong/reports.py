@@ -33,7 +33,14 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from . import clock
-from .asof import enterprise_since, first_dates, resumption_checks
+from .asof import (
+    View,
+    enterprise_since,
+    first_dates,
+    resumption_checks,
+    with_merges,
+    withdrawn_problems,
+)
 from .models import (
     Batch,
     District,
@@ -205,7 +212,7 @@ def _scope_points(scope, window: Window, identity=None) -> list:
             out.append(
                 select(identity.id, day)
                 .select_from(scope)
-                .join(identity, identity.enterprise_id == scope.c.eid)
+                .join(identity, window.view.owner(identity.enterprise_id) == scope.c.eid)
                 .where(*where)
             )
     return out
@@ -271,7 +278,11 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
     returned = span_table(session, "w_returned", Integer, span_query("plan", "returned", window))
     points = _scope_points(scope, window)
     for span in (status, returned):
-        points.append(select(Plan.enterprise_id, span.c.start).join(span, span.c.rid == Plan.id))
+        points.append(
+            select(window.view.owner(Plan.enterprise_id), span.c.start)
+            .join(span, span.c.rid == Plan.id)
+            .where(window.view.counts_plan(Plan.id))
+        )
     seg = segments(session, "w_plan_seg", window, points)
 
     is_resumed = status.c.value == "resumed"
@@ -302,7 +313,13 @@ def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally
         )
         .select_from(seg)
         .join(scope, _in_scope(scope, seg.c.key, seg.c.start))
-        .outerjoin(Plan, Plan.enterprise_id == seg.c.key)
+        .outerjoin(
+            Plan,
+            and_(
+                window.view.owner(Plan.enterprise_id) == seg.c.key,
+                window.view.counts_plan(Plan.id),
+            ),
+        )
         .outerjoin(status, containing(status, Plan.id, seg.c.start))
         .outerjoin(returned, containing(returned, Plan.id, seg.c.start))
         .group_by(*by_position(7))
@@ -389,7 +406,7 @@ def _problems(session: Session, window: Window, scope, tally: Tally) -> None:
         .select_from(seg)
         .join(Problem, Problem.id == seg.c.key)
         .join(since, and_(since.c.rid == seg.c.key, since.c.since <= seg.c.start))
-        .join(scope, _in_scope(scope, Problem.enterprise_id, seg.c.start))
+        .join(scope, _in_scope(scope, window.view.owner(Problem.enterprise_id), seg.c.start))
         .outerjoin(category, containing(category, seg.c.key, seg.c.start))
         .outerjoin(status, containing(status, seg.c.key, seg.c.start))
         .outerjoin(deadline, containing(deadline, seg.c.key, seg.c.start))
@@ -471,7 +488,7 @@ def _labour(session: Session, window: Window, scope, tally: Tally) -> None:
         .select_from(seg)
         .join(Labour, Labour.id == seg.c.key)
         .join(since, and_(since.c.rid == seg.c.key, since.c.since <= seg.c.start))
-        .join(scope, _in_scope(scope, Labour.enterprise_id, seg.c.start))
+        .join(scope, _in_scope(scope, window.view.owner(Labour.enterprise_id), seg.c.start))
         .outerjoin(needed, containing(needed, seg.c.key, seg.c.start))
         .outerjoin(filled, containing(filled, seg.c.key, seg.c.start))
         .group_by(*by_position(4))
@@ -483,10 +500,11 @@ def _labour(session: Session, window: Window, scope, tally: Tally) -> None:
         tally.add((where, "labour", "job", row.job_type, "filled"), *span, int(row.filled))
 
     # enterprises with demand: from the first day any of their demands exists
+    owner = window.view.owner(Labour.enterprise_id)
     employers = (
-        select(Labour.enterprise_id.label("eid"), func.min(since.c.since).label("since"))
+        select(owner.label("eid"), func.min(since.c.since).label("since"))
         .join(since, since.c.rid == Labour.id)
-        .group_by(Labour.enterprise_id)
+        .group_by(owner)
         .subquery("employers")
     )
     points = [select(employers.c.eid, later(employers.c.since, first))]
@@ -533,22 +551,36 @@ def _active(session: Session, window: Window, scope) -> set[tuple[date, str]]:
     send a 零报告)."""
     inside = [window.view.visible()]
     first, last = window.first, window.last
+    view = window.view
     dated = [
-        select(EnterpriseEvent.enterprise_id.label("eid"), EnterpriseEvent.business_date.label("d"))
+        select(
+            view.owner(EnterpriseEvent.enterprise_id).label("eid"),
+            EnterpriseEvent.business_date.label("d"),
+        )
         .join(Batch, Batch.id == EnterpriseEvent.batch_id)
-        .where(EnterpriseEvent.business_date.between(first, last), *inside)
+        # a merge corrects the ledger; it is no fact of its day
+        .where(
+            EnterpriseEvent.business_date.between(first, last),
+            EnterpriseEvent.merged_into.is_(None),
+            *inside,
+        )
     ]
     for identity, model, owner in (
         (Plan, PlanEvent, "plan_id"),
         (Problem, ProblemEvent, "problem_id"),
         (Labour, LabourEvent, "labour_id"),
     ):
-        dated.append(
-            select(identity.enterprise_id, model.business_date)
+        part = (
+            select(view.owner(identity.enterprise_id), model.business_date)
             .join(model, getattr(model, owner) == identity.id)
             .join(Batch, Batch.id == model.batch_id)
             .where(model.business_date.between(first, last), *inside)
         )
+        if identity is Problem:  # a withdrawn problem was never a fact of any day
+            part = part.where(Problem.id.not_in(withdrawn_problems(view)))
+        if identity is Plan:
+            part = part.where(view.counts_plan(Plan.id))
+        dated.append(part)
     touched = union_all(*dated).subquery("touched")
     query = (
         select(touched.c.d, scope.c.district)
@@ -630,7 +662,8 @@ def daily(
     from .history import moment
 
     generated_at = generated_at or clock.now_utc()
-    window = Window(first, last, known_at or generated_at)
+    seen = known_at or generated_at
+    window = Window(first, last, seen, with_merges(session, View(last, seen)))
     members = members_of(session, district)
     city = members != [district]
     codes = [d.code for d in members]

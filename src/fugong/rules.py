@@ -223,6 +223,36 @@ def enterprise_changes(
     return work.decision
 
 
+def merge_enterprises(
+    duplicate: Owner,
+    keep: Owner,
+    *,
+    on: date,
+    today: date,
+    both_planned: bool,
+    plan: str | None,
+) -> Decision:
+    """`enterprise merge`: the duplicate was the kept enterprise all along (entered twice).
+
+    Recorded on the duplicate; it holds at every date once known.  Where both had a
+    plan, `plan` says whose history goes on: "kept" or "merged" (the duplicate's).
+    """
+    if duplicate.id == keep.id:
+        raise Refusal(
+            "into", "不能把企业合并到它自己", "an enterprise cannot be merged into itself"
+        )
+    if both_planned and plan is None:
+        raise Refusal(
+            "plan",
+            f"两家都有复产计划: 请用 --plan kept 沿用 #{keep.id} {keep.name} 的, "
+            f"或 --plan merged 沿用 #{duplicate.id} {duplicate.name} 的 (另一份留在历史中)",
+            f"both have a plan: say --plan kept to go on with #{keep.id}'s, or --plan merged "
+            f"with #{duplicate.id}'s (the other stays in the history)",
+        )
+    check_date(on, today)
+    return Decision([(on, {"merged_into": keep.id, "merge_plan": plan if both_planned else None})])
+
+
 # --------------------------------------------------------------------------- plans
 
 

@@ -64,6 +64,7 @@ class Window:
     first: date
     last: date
     known_at: datetime | None = None
+    merges: View | None = None  # the merges known at known_at (asof.with_merges)
 
     @property
     def stop(self) -> date:
@@ -72,7 +73,9 @@ class Window:
 
     @property
     def view(self) -> View:
-        return View(self.last, self.known_at)
+        if self.merges is None:
+            return View(self.last, self.known_at)
+        return View(self.last, self.known_at, self.merges.merged, self.merges.dropped_plans)
 
     @property
     def days(self) -> list[date]:

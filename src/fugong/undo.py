@@ -121,9 +121,9 @@ def _refresh(session: Session, batch: int) -> None:
     current name, district and USCC of the enterprises it renamed, moved or coded."""
     session.execute(
         text(
-            "UPDATE enterprise SET live = EXISTS (SELECT 1 FROM enterprise_event v "
-            "JOIN batch b ON b.id = v.batch_id WHERE v.enterprise_id = enterprise.id "
-            "AND b.undone_at IS NULL) "
+            "UPDATE enterprise SET live = merged_into IS NULL AND EXISTS (SELECT 1 "
+            "FROM enterprise_event v JOIN batch b ON b.id = v.batch_id "
+            "WHERE v.enterprise_id = enterprise.id AND b.undone_at IS NULL) "
             "WHERE id IN (SELECT enterprise_id FROM enterprise_event WHERE batch_id = :batch)"
         ),
         {"batch": batch},
@@ -131,8 +131,9 @@ def _refresh(session: Session, batch: int) -> None:
     renamed = _rows(
         session,
         "SELECT DISTINCT v.enterprise_id FROM enterprise_event v "
-        "JOIN enterprise e ON e.id = v.enterprise_id WHERE v.batch_id = :batch AND e.live "
-        "AND (v.name IS NOT NULL OR v.district IS NOT NULL OR v.uscc IS NOT NULL)",
+        "JOIN enterprise e ON e.id = v.enterprise_id WHERE v.batch_id = :batch "
+        "AND (e.live OR v.merged_into IS NOT NULL) AND (v.name IS NOT NULL OR "
+        "v.district IS NOT NULL OR v.uscc IS NOT NULL OR v.merged_into IS NOT NULL)",
         batch,
     )
     if renamed:

@@ -83,7 +83,7 @@ class UnitOfWork:
                 setattr(event, name, value)
             self.session.add(event)
             self.recorded += 1
-            if kind == "enterprise" and not values.keys().isdisjoint(CACHED):
+            if kind == "enterprise" and not values.keys().isdisjoint((*CACHED, "merged_into")):
                 self._dirty.add(rid)
 
     def counted(self, events: int, *, cache: Iterable[int] = ()) -> None:
@@ -166,15 +166,16 @@ def write(
 
 
 def refresh_enterprises(session: Session, ids: Iterable[int]) -> None:
-    """Make the Enterprise cache (name, name key, district, USCC, live) say what
-    the history says now: one ordered pass over the events of those enterprises,
-    one executemany to write it."""
+    """Make the Enterprise cache (name, name key, district, USCC, live, merged into) say
+    what the history says now: one ordered pass over the events of those enterprises,
+    one executemany to write it.  An enterprise merged into another is not live."""
     wanted = sorted(set(ids))
     event = EnterpriseEvent
+    fields = (*CACHED, "merged_into")
     for start in range(0, len(wanted), 5000):
         part = wanted[start : start + 5000]
         rows = session.execute(
-            select(event.enterprise_id, *(getattr(event, f) for f in CACHED))
+            select(event.enterprise_id, *(getattr(event, f) for f in fields))
             .join(Batch, Batch.id == event.batch_id)
             .where(event.enterprise_id.in_(part), Batch.undone_at.is_(None))
             .order_by(event.enterprise_id, event.business_date, event.id)
@@ -182,31 +183,35 @@ def refresh_enterprises(session: Session, ids: Iterable[int]) -> None:
         now: dict[int, dict[str, Any]] = {}
         for eid, *values in rows:
             state = now.setdefault(eid, {})
-            for name, value in zip(CACHED, values, strict=True):
+            for name, value in zip(fields, values, strict=True):
                 if value is not None:
                     state[name] = value
-        live = [
+        found = [
             {
                 "id": eid,
                 "name": state["name"],
                 "key": name_key(state["name"]),
                 "district": state["district"],
                 "uscc": state.get("uscc"),
+                "merged": state.get("merged_into"),
+                "live": state.get("merged_into") is None,
             }
             for eid, state in now.items()
         ]
         # every entry undone: the row stays, out of the ledger
-        dead = [{"id": eid} for eid in part if eid not in now]
-        if live:
+        gone = [{"id": eid} for eid in part if eid not in now]
+        if found:
             session.execute(
                 text(
                     "UPDATE enterprise SET name = :name, name_key = :key, district = :district, "
-                    "uscc = :uscc, live = true WHERE id = :id"
+                    "uscc = :uscc, merged_into = :merged, live = :live WHERE id = :id"
                 ),
-                live,
+                found,
             )
-        if dead:
-            session.execute(text("UPDATE enterprise SET live = false WHERE id = :id"), dead)
+        if gone:
+            session.execute(
+                text("UPDATE enterprise SET live = false, merged_into = NULL WHERE id = :id"), gone
+            )
     session.expire_all()  # the ORM's copies of those rows are stale now
 
 

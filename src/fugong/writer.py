@@ -96,6 +96,28 @@ def edit_enterprise(
     return decision.fields()
 
 
+def merge_enterprises(
+    unit: UnitOfWork, *, duplicate: Enterprise, keep: Enterprise, on: date, plan: str | None
+) -> Plan | None:
+    """Merge an enterprise entered twice into the one kept; returns the plan whose history
+    goes on (None: neither had one)."""
+    mine = plan_of(unit, duplicate, create=False)
+    theirs = plan_of(unit, keep, create=False)
+    planned = [p for p in (mine, theirs) if p is not None and load_one(unit.session, "plan", p.id)]
+    decision = rules.merge_enterprises(
+        _owner(duplicate),
+        _owner(keep),
+        on=on,
+        today=unit.today,
+        both_planned=len(planned) == 2,
+        plan=plan,
+    )
+    unit.record("enterprise", duplicate.id, decision, action="merge")
+    if len(planned) == 2:
+        return mine if plan == "merged" else theirs
+    return planned[0] if planned else None
+
+
 # --------------------------------------------------------------------------- plans
 
 

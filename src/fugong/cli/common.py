@@ -315,6 +315,14 @@ def confirm(
 
 def say_former(found, language: str) -> None:
     """A former name found its enterprise: say what it is called now."""
+    if found.merged is not None:
+        old, now = found.merged, found.enterprise
+        warn(
+            f"(#{old.id} {old.name} was merged into #{now.id} {now.name})"
+            if language == "en"
+            else f"（#{old.id} {old.name} 已合并到 #{now.id} {now.name}）"
+        )
+        return
     if found.former:
         warn(
             f"(found by a former name; now: #{found.enterprise.id} {found.enterprise.name})"

@@ -1,5 +1,6 @@
 """fugong enterprise add|list|show|edit — the master record the three ledgers point at."""
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -239,6 +240,73 @@ def edit(
         else f"#{eid} 已修改: {change_text('enterprises', diff, language, places)}"
     )
     confirm(fmt, said, record="enterprise", rid=eid)
+
+
+class PlanChoice(str, Enum):
+    kept = "kept"
+    merged = "merged"
+
+
+@app.command("merge")
+@handles_errors
+def merge(
+    duplicate: Annotated[
+        str,
+        typer.Argument(
+            metavar="重复企业",
+            help="重复登记的那家: 代码、名称或编号 / the duplicate: USCC, name or id",
+        ),
+    ],
+    into: Annotated[
+        str,
+        typer.Option(
+            "--into", metavar="企业", help="保留的那家: 代码、名称或编号 / the one to keep"
+        ),
+    ],
+    plan: Annotated[
+        PlanChoice | None,
+        typer.Option(
+            "--plan",
+            metavar="kept|merged",
+            help="两家都有复产计划时沿用哪家的: kept 保留的 / merged 重复的 / whose plan goes on",
+        ),
+    ] = None,
+    date: DateOpt = None,
+    by: ByOpt = None,
+    fmt: RecordFormatOpt = RecordFormat.text,
+    db: DbOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """合并重复登记的企业: 其问题、用工需求、名称和代码归保留的那家 / Merge a duplicate.
+
+    合并后任何日期的数字都只算一家; fugong undo 可撤销合并 / after the merge the
+    figures count one enterprise at every date; undo takes the merge back.
+
+    示例 / Example: fugong enterprise merge 乐山某某有限责任公司 --into 乐山某某有限公司
+    """
+    from ..registry import find
+    from ..writer import merge_enterprises
+
+    language = lang_of(lang)
+    on = business_day(date)
+
+    def work(unit):
+        dup = find(session=unit.session, ref=duplicate).enterprise
+        keep = find(session=unit.session, ref=into).enterprise
+        kept = merge_enterprises(
+            unit, duplicate=dup, keep=keep, on=on, plan=plan.value if plan else None
+        )
+        return dup.id, dup.name, keep.id, keep.name, kept.id if kept is not None else None
+
+    typed = {"into": ("--into", into), "date": ("--date", on)}
+    did, dname, kid, kname, pid = record(db, by, work, typed=typed)
+    if language == "en":
+        said = f"merged #{did} {dname} into #{kid} {kname}"
+        said += f"; plan #{pid} goes on" if pid is not None else ""
+    else:
+        said = f"已合并: #{did} {dname} → #{kid} {kname}"
+        said += f"; 沿用复产计划 #{pid}" if pid is not None else ""
+    confirm(fmt, said, record="enterprise", rid=kid)
 
 
 @app.command("list")

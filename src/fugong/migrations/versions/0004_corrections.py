@@ -24,9 +24,13 @@ def upgrade():
     op.add_column("enterprise_event", sa.Column("merged_into", sa.Integer))
     op.add_column("enterprise_event", sa.Column("merge_plan", sa.String))
     op.create_index("ix_enterprise_event_merged_into", "enterprise_event", ["merged_into"])
+    # cache: the enterprise this one was merged into (its names and USCC find that one)
+    op.add_column("enterprise", sa.Column("merged_into", sa.Integer))
 
 
 def downgrade():
+    with op.batch_alter_table("enterprise") as batch:
+        batch.drop_column("merged_into")
     op.drop_index("ix_enterprise_event_merged_into", table_name="enterprise_event")
     with op.batch_alter_table("enterprise_event") as batch:
         batch.drop_column("merge_plan")
