@@ -11,6 +11,7 @@ import csv
 import getpass
 import io
 import json
+import re
 import shlex
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1426,3 +1427,28 @@ def test_help_is_printed(path, bare_cli):
     assert "用法: fugong" in result.stdout  # Chinese first (SPEC "Command line": language)
     english = bare_cli(*path, "--help", env={"FUGONG_LANG": "en"})
     assert english.exit_code == 0 and "Usage: fugong" in english.stdout
+
+
+def _has_chinese(text: str | None) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text or "")
+
+
+def test_every_command_and_option_has_chinese_help_without_type_metavars(bare_cli):
+    from fugong.cli import app
+
+    found = dict(_commands(typer.main.get_command(app)))
+    english_only = []
+    for path, command in found.items():
+        if path and not _has_chinese(command.help):
+            english_only.append(" ".join(path))
+        for param in command.params:
+            if getattr(param, "help", None) and not _has_chinese(param.help):
+                english_only.append(f"{' '.join(path)} {param.opts[0]}")
+    assert english_only == [], f"help without Chinese: {english_only}"
+    for path in found:
+        shown = bare_cli(*path, "--help")
+        assert shown.exit_code == 0, path
+        assert not re.search(r"<(str|int|path|bool|text|float|integer)>", shown.stdout), (
+            path,
+            shown.stdout,
+        )

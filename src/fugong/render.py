@@ -117,15 +117,74 @@ def plain(value: Any) -> Any:
     return value
 
 
-def table(rows: list[dict[str, Any]], columns: list[str], lang: str, ledger: str = "") -> str:
-    """A plain-text table with CJK columns aligned (tabulate + wcwidth)."""
+def table(
+    rows: list[dict[str, Any]],
+    columns: list[str],
+    lang: str,
+    ledger: str = "",
+    *,
+    width: int | None = None,
+) -> str:
+    """A plain-text table with CJK columns aligned (tabulate + wcwidth).
+
+    `width`: the terminal's columns.  A table wider than that would be wrapped by the
+    terminal into an unreadable tangle, so it changes shape: one block per row, a line
+    per column, long values continued on the next line — nothing is ever cut.
+    """
     from tabulate import tabulate
 
     vocabs = VOCABS.get(ledger, {})
+    headers = [label(c, lang) for c in columns]
     body = [[display(row.get(c), lang, vocabs.get(c)) for c in columns] for row in rows]
-    return tabulate(
-        body, headers=[label(c, lang) for c in columns], tablefmt="simple", disable_numparse=True
-    )
+    text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+    if width is None or not body or _widest(text) <= width:
+        return text
+    return record_blocks(headers, body, width)
+
+
+def _widest(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+def record_blocks(headers: list[str], body: list[list[str]], width: int) -> str:
+    """Rows as blocks `label  value`, values wrapped (never cut) to fit `width` columns."""
+    from rich.cells import cell_len
+
+    pad = max(cell_len(h) for h in headers) + 2
+    room = max(width - pad, 10)
+    blocks = []
+    for row in body:
+        lines = []
+        for head, value in zip(headers, row, strict=True):
+            pieces = _wrapped(value, room) or [""]
+            lines.append(head + " " * (pad - cell_len(head)) + pieces[0])
+            lines.extend(" " * pad + piece for piece in pieces[1:])
+        blocks.append("\n".join(line.rstrip() for line in lines))
+    rule = "─" * min(width, 40)
+    return f"\n{rule}\n".join(blocks)
+
+
+def _wrapped(value: str, room: int) -> list[str]:
+    """A value cut into lines of at most `room` cells, at spaces where it can be."""
+    from rich.cells import cell_len
+
+    out: list[str] = []
+    for paragraph in value.split("\n"):
+        line = ""
+        for char in paragraph:
+            if cell_len(line + char) > room:
+                cut = line.rfind(" ")
+                if cut > room // 2:
+                    out.append(line[:cut])
+                    line = line[cut + 1 :]
+                else:
+                    out.append(line)
+                    line = ""
+            line += char
+        out.append(line)
+    return out
 
 
 def csv_cell(value: Any, *, guard: bool) -> str:

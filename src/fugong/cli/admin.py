@@ -16,6 +16,7 @@ from .common import (
     parse_id,
     read,
     scope_codes,
+    screen_width,
     warn,
 )
 
@@ -106,7 +107,7 @@ def log(
     ] = None,
     district: DistrictOpt = None,
     fmt: Annotated[
-        ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
+        ListFormat, typer.Option("--format", metavar="格式", help="输出格式: table | csv | json")
     ] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
@@ -148,7 +149,7 @@ def log(
     if fmt is ListFormat.csv:
         typer.echo(render.csv_text(flat, columns), nl=False)
     elif flat:
-        typer.echo(render.table(flat, columns, language))
+        typer.echo(render.table(flat, columns, language, width=screen_width()))
     else:
         warn("no entries" if language == "en" else "没有记录")
 
@@ -215,7 +216,7 @@ def check(
     ] = "today",
     district: DistrictOpt = None,
     fmt: Annotated[
-        ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
+        ListFormat, typer.Option("--format", metavar="格式", help="输出格式: table | csv | json")
     ] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
@@ -274,7 +275,12 @@ def check(
             for f in found
         ]
         typer.echo(
-            render.table(shown, ["severity", "code", "record", "enterprise", "detail"], language)
+            render.table(
+                shown,
+                ["severity", "code", "record", "enterprise", "detail"],
+                language,
+                width=screen_width(),
+            )
         )
     else:
         typer.echo("no findings" if language == "en" else "未发现问题", err=True)

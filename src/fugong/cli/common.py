@@ -83,7 +83,7 @@ DistrictOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    ListFormat, typer.Option("--format", metavar="格式", help="table | csv | json")
+    ListFormat, typer.Option("--format", metavar="格式", help="输出格式: table | csv | json")
 ]
 
 
@@ -224,6 +224,16 @@ def command_line() -> str:
     from ..db import mask_secrets
 
     return mask_secrets("fugong " + shlex.join(sys.argv[1:]))
+
+
+def screen_width() -> int | None:
+    """The terminal's columns when standard output is one (tables change shape to fit),
+    else None: a pipe or a file gets the table whole, however wide."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
 
 
 def warn(message: str) -> None:

@@ -24,6 +24,7 @@ from .common import (
     read,
     record,
     say_former,
+    screen_width,
     warn,
 )
 from .lists import (
@@ -347,7 +348,7 @@ def show(
     enterprise: Ent,
     as_of: AsOfOpt = "today",
     fmt: Annotated[
-        ListFormat, typer.Option("--format", metavar="格式", help="table | json")
+        ListFormat, typer.Option("--format", metavar="格式", help="输出格式: table | json")
     ] = ListFormat.table,
     db: DbOpt = None,
     lang: LangOpt = None,
@@ -403,4 +404,8 @@ def show(
     ):
         if found[ledger]:
             typer.echo(f"\n{title[1] if language == 'en' else title[0]}")
-            typer.echo(render.table(found[ledger], TABLE_COLUMNS[ledger], language, ledger))
+            typer.echo(
+                render.table(
+                    found[ledger], TABLE_COLUMNS[ledger], language, ledger, width=screen_width()
+                )
+            )

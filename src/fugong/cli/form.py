@@ -13,10 +13,21 @@ from typing import Annotated
 
 import typer
 
-from .common import AsOfOpt, DbOpt, LangOpt, handles_errors, lang_of, parse_day, read, warn
+from .common import (
+    AsOfOpt,
+    DbOpt,
+    LangOpt,
+    handles_errors,
+    lang_of,
+    parse_day,
+    read,
+    screen_width,
+    warn,
+)
 
 app = typer.Typer(
-    help="Upward forms (表格抗疫): fill a superior's .xlsx template from the ledger.",
+    help="上报表格 (表格抗疫): 用台账填写上级发来的 .xlsx 表样 / Upward forms: fill a "
+    "superior's .xlsx template from the ledger.",
     no_args_is_help=True,
 )
 
@@ -28,12 +39,18 @@ class FormListFormat(str, Enum):
 
 FormArg = Annotated[
     str,
-    typer.Argument(help="A form's name (see `fugong form list`), or a template .xlsx file."),
+    typer.Argument(
+        metavar="表单",
+        help="表单名称 (见 fugong form list) 或表样 .xlsx 文件 / a form's name, or a template "
+        ".xlsx file",
+    ),
 ]
 MapOpt = Annotated[
     str | None,
     typer.Option(
-        "--map", help="The mapping (.toml) of the template (default: the .toml beside it)."
+        "--map",
+        metavar="映射",
+        help="表样的映射文件 .toml (默认: 表样旁同名的 .toml) / the template's mapping",
     ),
 ]
 
@@ -46,13 +63,13 @@ def _zh_en(language: str, zh: str, en: str) -> str:
 @handles_errors
 def list_(
     fmt: Annotated[
-        FormListFormat, typer.Option("--format", help="table or json.")
+        FormListFormat, typer.Option("--format", metavar="格式", help="输出格式: table | json")
     ] = FormListFormat.table,
     lang: LangOpt = None,
 ) -> None:
-    """List the forms: those shipped with fugong and the user's own.
+    """列出表单: fugong 自带的和用户自己的 / List the forms: shipped and the user's own.
 
-    Example: fugong form list --format json
+    示例 / Example: fugong form list --format json
     """
     from .. import render
     from ..errors import FugongError
@@ -103,7 +120,7 @@ def list_(
         )
         for r in rows
     ]
-    typer.echo(render.table(table, list(heads), language))
+    typer.echo(render.table(table, list(heads), language, width=screen_width()))
     folder = user_folder()
     typer.echo(
         _zh_en(
@@ -123,9 +140,9 @@ def show(
     map_: MapOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Show a form: its template and mapping files, what it maps, how to copy it.
+    """查看表单: 表样和映射文件、各列对应的数字、如何复制修改 / Show a form.
 
-    Example: fugong form show 规上工业企业复工复产进度表
+    示例 / Example: fugong form show 规上工业企业复工复产进度表
     """
     import shlex
 
@@ -255,29 +272,44 @@ def show(
 @handles_errors
 def fill(
     form: FormArg,
-    output: Annotated[Path, typer.Option("-o", "--output", help="The filled workbook (.xlsx).")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", metavar="文件", help="填好的工作簿 (.xlsx) / the filled workbook"
+        ),
+    ],
     map_: MapOpt = None,
     district: Annotated[
         str | None,
         typer.Option(
-            "--district", help="One district (name, short name or code); default the city."
+            "--district",
+            metavar="区县",
+            help="只填一个区县 (全称、简称或代码; 默认全市) / one district (default: the city)",
         ),
     ] = None,
     as_of: AsOfOpt = "today",
     known_at: Annotated[
         str | None,
-        typer.Option("--known-at", help="Ignore what was recorded after this moment (ISO 8601)."),
+        typer.Option(
+            "--known-at",
+            metavar="时刻",
+            help="按此时刻已记录的内容填写 (ISO 8601) / as known at this moment",
+        ),
     ] = None,
     unit: Annotated[
         str | None,
-        typer.Option("--unit", help="填报单位 (default: $FUGONG_UNIT, else the mapping's unit)."),
+        typer.Option(
+            "--unit",
+            metavar="单位",
+            help="填报单位 (默认 $FUGONG_UNIT, 否则映射中的 unit) / reporting unit",
+        ),
     ] = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
-    """Fill a form from the ledger, as of a day, into a copy of its template.
+    """按表样填表: 截至某日的台账数字写入表样的副本 / Fill a form from the ledger.
 
-    Example: fugong form fill 规上工业企业复工复产进度表 --as-of 2020-02-14 -o 进度表.xlsx
+    示例 / Example: fugong form fill 规上工业企业复工复产进度表 --as-of 2020-02-14 -o 进度表.xlsx
     """
     from datetime import UTC
 
@@ -388,20 +420,32 @@ class Level(str, Enum):
 @app.command("new")
 @handles_errors
 def new(
-    template: Annotated[Path, typer.Argument(help="The superior's template (.xlsx).")],
+    template: Annotated[
+        Path,
+        typer.Argument(metavar="表样", help="上级发来的表样 (.xlsx) / the superior's template"),
+    ],
     level: Annotated[
         Level | None,
-        typer.Option("--level", help="enterprise or district (default: guessed from the header)."),
+        typer.Option(
+            "--level",
+            metavar="district|enterprise",
+            help="区县级或企业级 (默认按表头判断) / district or enterprise level",
+        ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="The mapping to write (default: TEMPLATE.toml)."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="文件",
+            help="写出的映射 (默认: 表样名.toml) / the mapping to write",
+        ),
     ] = None,
     lang: LangOpt = None,
 ) -> None:
-    """Draft a mapping for a superior's template: its header, the fields fugong knows.
+    """为上级的新表样生成映射初稿: 表头和能识别的字段 / Draft a mapping for a template.
 
-    Example: fugong form new 上级新表.xlsx && fugong form fill 上级新表.xlsx -o 上报.xlsx
+    示例 / Example: fugong form new 上级新表.xlsx && fugong form fill 上级新表.xlsx -o 上报.xlsx
     """
     from ..errors import FugongError
     from ..form_fill import draft

@@ -10,6 +10,7 @@ import typer
 from .common import (
     ByOpt,
     DbOpt,
+    DistrictOpt,
     LangOpt,
     business_day,
     handles_errors,
@@ -270,6 +271,7 @@ def export(
     as_of: Annotated[
         str, typer.Option("--as-of", metavar="日期", help="截至这一天 / as of this day")
     ] = "today",
+    district: DistrictOpt = None,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -286,7 +288,7 @@ def export(
     from ..layouts import COLUMNS
     from ..listing import ITER_ROWS
     from ..output import atomic_file, check_target
-    from .common import read
+    from .common import read, scope_codes
 
     language = lang_of(lang)
     chosen = output_format(output, fmt.value if fmt else None, EXPORT_EXTENSIONS, default="csv")
@@ -304,7 +306,10 @@ def export(
             yield row
 
     def work(session):
-        rows = counting(ITER_ROWS[layout.value](session=session, view=View(day)))
+        codes = scope_codes(session, district)
+        rows = counting(
+            ITER_ROWS[layout.value](session=session, view=View(day), district_codes=codes)
+        )
         if chosen == "xlsx":
             from ..workbook_out import export_table, workbook_to, write_workbook
 

@@ -15,6 +15,7 @@ from .common import (
     parse_option,
     read,
     scope_codes,
+    screen_width,
     warn,
 )
 
@@ -179,7 +180,8 @@ def show_list(
         text = render.csv_text(rows, columns)
     else:
         shown = columns if output is not None else TABLE_COLUMNS[ledger]
-        text = render.table(rows, shown, language, ledger) + "\n"
+        width = screen_width() if output is None else None
+        text = render.table(rows, shown, language, ledger, width=width) + "\n"
     if output is None:
         typer.echo(text, nl=False)
         return
