@@ -301,3 +301,28 @@ def test_a_sheet_naming_the_duplicate_records_on_the_one_kept(entered_twice, tmp
     assert {p["name"] for p in listed(cli, "problem")} == {"甲公司"}
     # the kept enterprise keeps its name: the alias does not rename it
     assert [e["name"] for e in listed(cli, "enterprise")] == ["甲公司"]
+
+
+def test_after_a_merge_the_plan_that_goes_on_is_the_one_commands_and_sheets_change(cli, tmp_path):
+    """B merged into A (A had no plan: B's goes on), then A into C choosing A's: commands
+    and sheets naming any of the three change that one plan, never start another."""
+    run(cli, "enterprise add A公司 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add B公司 --district 五通桥 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add C公司 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "plan add B公司 --status resumed --date 2020-02-05")
+    run(cli, "plan add C公司 --status planned --planned-on 2020-02-20 --date 2020-02-05")
+    run(cli, "enterprise merge B公司 --into A公司 --date 2020-02-06")
+    refused = cli("enterprise", "merge", "A公司", "--into", "C公司", "--date", "2020-02-07")
+    assert refused.exit_code == 1 and "#1 A公司" in refused.stderr  # it carries B's plan
+    run(cli, "enterprise merge A公司 --into C公司 --plan merged --date 2020-02-07")
+    assert figures(cli, "2020-02-08")[:3] == (1, 0, 0)
+    assert report(cli, "2020-02-08")["plans"]["resumed"] == 1
+    run(cli, "plan set B公司 --status suspended --date 2020-02-09")
+    [plan] = listed(cli, "plan")
+    assert (plan["id"], plan["name"], plan["status"]) == (1, "C公司", "suspended")
+    sheet = tmp_path / "p.csv"
+    sheet.write_text("企业名称,所属区县,复产状态\nA公司,沙湾,已复产\n", encoding="utf-8")
+    ok(cli("import", "plans", str(sheet), "--date", "2020-02-10"))
+    [plan] = listed(cli, "plan")
+    assert (plan["id"], plan["status"]) == (1, "resumed")
+    assert report(cli, "2020-02-10")["plans"]["total"] == 1

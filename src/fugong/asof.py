@@ -16,6 +16,7 @@ Rules (SPEC "History and time"):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -279,12 +280,11 @@ def with_merges(session, view: View) -> View:
         select(event.enterprise_id, event.merged_into, event.merge_plan)
         .join(Batch, Batch.id == event.batch_id)
         .where(event.merged_into.is_not(None), view.visible())
-        .order_by(event.business_date, event.id)
+        .order_by(event.id)
     ).all()
     if not rows:
         return view
     into = {dup: keep for dup, keep, _plan in rows}
-    choice = {dup: plan for dup, _keep, plan in rows}
 
     def final(eid: int) -> int:
         seen = set()
@@ -293,16 +293,37 @@ def with_merges(session, view: View) -> View:
             eid = into[eid]
         return eid
 
-    plans = dict(
+    involved = set(into) | set(into.values())
+    # the plan each enterprise goes on with, merge after merge in the order recorded
+    # (a chain B -> A -> C: A carries B's plan into its own merge)
+    going_on = dict(
         session.execute(
-            select(Plan.enterprise_id, Plan.id).where(
-                Plan.enterprise_id.in_(set(into) | set(into.values()))
-            )
+            select(Plan.enterprise_id, Plan.id).where(Plan.enterprise_id.in_(involved))
         ).all()
     )
     dropped = set()
-    for dup, keep in into.items():
-        if dup in plans and keep in plans:
-            dropped.add(plans[keep] if choice.get(dup) == "merged" else plans[dup])
+    for dup, keep, choice in rows:
+        mine, theirs = going_on.pop(dup, None), going_on.get(keep)
+        if mine is not None and theirs is not None:
+            dropped.add(theirs if choice == "merged" else mine)
+            going_on[keep] = mine if choice == "merged" else theirs
+        elif mine is not None:
+            going_on[keep] = mine
     merged = tuple(sorted((dup, final(dup)) for dup in into))
     return View(view.as_of, view.known_at, merged, frozenset(dropped))
+
+
+def counting_plans(session, enterprise_ids: Iterable[int]) -> dict[int, int]:
+    """The plan that counts for each of these enterprises, as known now: its own, or
+    the one it took over from an enterprise merged into it (`enterprise merge`)."""
+    view = with_merges(session, View())
+    wanted = set(enterprise_ids)
+    owners = {eid: eid for eid in wanted}
+    owners.update((dup, keep) for dup, keep in view.merged if keep in wanted)
+    found: dict[int, int] = {}
+    for eid, pid in session.execute(
+        select(Plan.enterprise_id, Plan.id).where(Plan.enterprise_id.in_(owners)).order_by(Plan.id)
+    ):
+        if pid not in view.dropped_plans:
+            found.setdefault(owners[eid], pid)
+    return found

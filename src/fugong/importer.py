@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from . import rules
+from .asof import counting_plans
 from .db import ID_TABLES, bulk_insert, next_ids, sync_sequences
 from .errors import RowError, SheetError
 from .fresh import FreshWriter, fresh_rows, makes_plan
@@ -183,6 +184,13 @@ class Importer:
                 )
             ).scalars()
         )
+        # Whether any enterprise was merged into another (then plans are found via merges).
+        self.merges = (
+            self.session.execute(
+                select(Enterprise.id).where(Enterprise.merged_into.is_not(None)).limit(1)
+            ).first()
+            is not None
+        )
         self._reset()
 
     # ---------------------------------------------------------------- look-ups
@@ -232,9 +240,15 @@ class Importer:
             return
         self._load_timelines("enterprise", found.values())
         if self.layout == "plans":
-            for pid, eid in self.session.execute(
-                select(Plan.id, Plan.enterprise_id).where(Plan.enterprise_id.in_(ids))
-            ):
+            if self.merges:  # a plan taken over in a merge is the kept enterprise's
+                owned = counting_plans(self.session, ids)
+            else:
+                owned = dict(
+                    self.session.execute(
+                        select(Plan.enterprise_id, Plan.id).where(Plan.enterprise_id.in_(ids))
+                    ).all()
+                )
+            for eid, pid in owned.items():
                 self.plans[eid] = Ref(pid)
             self._load_timelines("plan", self.plans.values())
         elif self.layout == "problems":

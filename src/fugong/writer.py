@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from . import rules
+from .asof import counting_plans
 from .errors import FugongError
 from .models import Enterprise, Labour, Plan, Problem
 from .registry import owner_of_name, owner_of_uscc
@@ -122,7 +123,9 @@ def merge_enterprises(
 
 
 def plan_of(unit: UnitOfWork, enterprise: Enterprise, *, create: bool) -> Plan | None:
-    plan = unit.session.execute(select(Plan).where(Plan.enterprise_id == enterprise.id)).scalar()
+    """The enterprise's plan: its own, or the one it goes on with after a merge."""
+    pid = counting_plans(unit.session, [enterprise.id]).get(enterprise.id)
+    plan = unit.session.get(Plan, pid) if pid is not None else None
     if plan is None and create:
         plan = Plan(enterprise_id=enterprise.id)
         unit.session.add(plan)
