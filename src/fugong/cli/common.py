@@ -323,6 +323,12 @@ def confirm(
         typer.echo(text, err=to_stderr)
 
 
+def confirm_nothing(fmt: RecordFormat, language: str, *, record: str, rid: int | None) -> None:
+    """A correction that changed nothing: said on stderr (exit 0), nothing recorded."""
+    text = "nothing changed" if language == "en" else "没有变化"
+    confirm(fmt, text, record=record, rid=rid, to_stderr=True)
+
+
 def say_former(found, language: str) -> None:
     """A former name found its enterprise: say what it is called now."""
     if found.merged is not None:

@@ -17,6 +17,7 @@ from .common import (
     RecordFormatOpt,
     business_day,
     confirm,
+    confirm_nothing,
     handles_errors,
     lang_of,
     parse_day,
@@ -227,13 +228,7 @@ def edit(
     eid, diff, found, places = record(db, by, work, typed=typed)
     say_former(found, language)
     if not diff:
-        confirm(
-            fmt,
-            "nothing changed" if language == "en" else "没有变化",
-            record="enterprise",
-            rid=eid,
-            to_stderr=True,
-        )
+        confirm_nothing(fmt, language, record="enterprise", rid=eid)
         return
     said = (
         f"#{eid} changed: {change_text('enterprises', diff, language, places)}"

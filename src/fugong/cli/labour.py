@@ -15,6 +15,7 @@ from .common import (
     RecordFormatOpt,
     business_day,
     confirm,
+    confirm_nothing,
     handles_errors,
     lang_of,
     parse_id,
@@ -191,8 +192,7 @@ def set_(
         said = f"#{lid} set: {said}" if language == "en" else f"#{lid} 已更正: {said}"
         confirm(fmt, said, record="labour", rid=lid)
     else:
-        nothing = "nothing changed" if language == "en" else "没有变化"
-        confirm(fmt, nothing, record="labour", rid=lid, to_stderr=True)
+        confirm_nothing(fmt, language, record="labour", rid=lid)
 
 
 @app.command("list")

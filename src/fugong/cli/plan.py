@@ -15,6 +15,7 @@ from .common import (
     RecordFormatOpt,
     business_day,
     confirm,
+    confirm_nothing,
     handles_errors,
     lang_of,
     parse_day,
@@ -190,8 +191,7 @@ def set_(
     found, diff, pid = record(db, by, work, typed=typed)
     say_former(found, language)
     if not diff:
-        nothing = "nothing changed" if language == "en" else "没有变化"
-        confirm(fmt, nothing, record="plan", rid=pid, to_stderr=True)
+        confirm_nothing(fmt, language, record="plan", rid=pid)
     else:
         confirm(fmt, _said(language, found.enterprise.name, diff), record="plan", rid=pid)
 

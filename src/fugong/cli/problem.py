@@ -15,6 +15,7 @@ from .common import (
     RecordFormatOpt,
     business_day,
     confirm,
+    confirm_nothing,
     handles_errors,
     lang_of,
     parse_day,
@@ -181,13 +182,7 @@ def assign(
             rid=pid,
         )
     else:
-        confirm(
-            fmt,
-            _msg(language, "没有变化", "nothing changed"),
-            record="problem",
-            rid=pid,
-            to_stderr=True,
-        )
+        confirm_nothing(fmt, language, record="problem", rid=pid)
 
 
 @app.command("resolve")
@@ -335,13 +330,7 @@ def edit(
             rid=pid,
         )
     else:
-        confirm(
-            fmt,
-            _msg(language, "没有变化", "nothing changed"),
-            record="problem",
-            rid=pid,
-            to_stderr=True,
-        )
+        confirm_nothing(fmt, language, record="problem", rid=pid)
 
 
 @app.command("withdraw")
