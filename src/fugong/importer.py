@@ -463,13 +463,15 @@ class Importer:
             self.by_name.setdefault((key, district), ref)
             self._apply("enterprise", ref, decision, line)
             return ref
-        stored = ref.timeline.state(self.default_date, fallback=True)
         if (uscc is not None and uscc in self.alias_usccs) or (
             uscc is None and (key, district) in self.alias_names
         ):
             uscc = name = district = None  # the name of a merged duplicate: no rename
         wanted = {"uscc": uscc, "name": name, "district": district}
         wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
+        if rules.restates_enterprise(ref.timeline, wanted, self.default_date):
+            return ref  # what the ledger holds: the rules would record nothing
+        stored = ref.timeline.state(self.default_date, fallback=True)
         target = (key if name is not None else None, district or stored.get("district"))
         other_name = self.by_name.get(target) if target[0] is not None else None
         other_uscc = self.by_uscc.get(uscc) if uscc else None
@@ -514,6 +516,8 @@ class Importer:
         if ref is None and not makes_plan(v):
             return  # a row with enterprise attributes only
         change = plan_change(v, self.default_date)
+        if ref is not None and rules.restates_plan(ref.timeline, change):
+            return  # what the ledger holds: the rules would record nothing
         history = ref.timeline if ref is not None else Timeline()
         decision = rules.plan_changes(history, change, today=self.today, restating=True)
         if ref is None:

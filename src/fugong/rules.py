@@ -63,15 +63,19 @@ class Decision:
 
 
 class _Work:
-    """A decision in the making: a copy of the history that sees what was decided."""
+    """A decision in the making: a copy of the history that sees what was decided.
+
+    The history is copied only when something is recorded (most sheet rows restate
+    what is there), and the order of new events is worked out then too.
+    """
+
+    __slots__ = ("timeline", "restating", "decision", "_order", "_copied")
 
     def __init__(self, history: Timeline, restating: bool):
-        self.timeline = Timeline()
-        self.timeline.events = list(history.events)
+        self.timeline = history
         self.restating = restating
         self.decision = Decision()
-        # after every event of the history, also those a running import added
-        self._order = max(UNSTORED, max((e[1] for e in history.events), default=0))
+        self._copied = False
 
     def diff(
         self, on: date, wanted: dict[str, Any], *, fallback: bool = False, at: date | None = None
@@ -79,11 +83,13 @@ class _Work:
         """The wanted values (None = leave alone) that would change the record on `on`,
         compared with its state as of `at` (default `on`)."""
         state = self.timeline.state(at or on, fallback=fallback)
+        # what events dated `on` set: a sheet's restated value records nothing
+        same_day = self.timeline.set_on(on) if self.restating else ()
         out = {}
         for name, value in wanted.items():
             if value is None:
                 continue
-            if self.restating and self.timeline.recorded_on(on, name, value):
+            if any(name in values and values[name] == value for values in same_day):
                 if state.get(name) != value:
                     self.decision.superseded = True
                 continue
@@ -94,6 +100,13 @@ class _Work:
     def record(self, on: date, values: dict[str, Any]) -> None:
         if not values:
             return
+        if not self._copied:
+            history = self.timeline
+            self.timeline = Timeline()
+            self.timeline.events = list(history.events)
+            # after every event of the history, also those a running import added
+            self._order = max(UNSTORED, max((e[1] for e in history.events), default=0))
+            self._copied = True
         changes = self.decision.changes
         # one event per date when the fields do not overlap (a command is one fact)
         if changes and changes[-1][0] == on and not changes[-1][1].keys() & values.keys():
@@ -280,7 +293,7 @@ def plan_changes(
     """The events a plan records for a change: the inspection on its date, the
     resumption on its date, the rest on the change's date."""
     status = change.status
-    if change.returned is not None and status != "resumed" and change.resumed_on is None:
+    if _stray_returned(change):
         raise Refusal(
             "returned",
             "到岗人数只用于已复产（或填写复产日期）",
@@ -315,18 +328,12 @@ def plan_changes(
                     "the enterprise is excluded; it cannot be inspected",
                 )
             work.record(when, wanted)
-    if change.resumed_on is not None:
-        wanted = {"status": "resumed", "returned": change.returned}
-        diff = work.diff(change.resumed_on, wanted)
+    resumed, wanted = _plan_values(change)
+    if resumed is not None:
+        diff = work.diff(change.resumed_on, resumed)
         if diff:
             check_date(change.resumed_on, today, "resumed_on")
         work.record(change.resumed_on, diff)
-    wanted = {}
-    if status is not None and not (status == "resumed" and change.resumed_on is not None):
-        wanted["status"] = status
-        if status == "resumed":
-            wanted["returned"] = change.returned
-    wanted.update(planned_on=change.planned_on, reason=change.reason, note=change.note)
     diff = work.diff(change.on, wanted)
     if diff.get("status") == "excluded" and not (change.reason and change.reason.strip()):
         raise Refusal(
@@ -338,6 +345,67 @@ def plan_changes(
         check_date(change.on, today)
     work.record(change.on, diff)
     return work.decision
+
+
+def _stray_returned(change: PlanChange) -> bool:
+    return change.returned is not None and change.status != "resumed" and change.resumed_on is None
+
+
+def _plan_values(change: PlanChange) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """What a change sets on its resumption date (None: no date given) and on its
+    own date (None values: leave alone)."""
+    resumed = None
+    if change.resumed_on is not None:
+        resumed = {"status": "resumed", "returned": change.returned}
+    wanted: dict[str, Any] = {}
+    status = change.status
+    if status is not None and not (status == "resumed" and change.resumed_on is not None):
+        wanted["status"] = status
+        if status == "resumed":
+            wanted["returned"] = change.returned
+    wanted.update(planned_on=change.planned_on, reason=change.reason, note=change.note)
+    return resumed, wanted
+
+
+def _holds(history: Timeline, on: date, wanted: dict[str, Any], fallback: bool = False) -> bool:
+    """Whether the record's state as of `on` has every value wanted (None: any)."""
+    state = history.state(on, fallback=fallback)
+    for name, value in wanted.items():
+        if value is not None and state.get(name) != value:
+            return False
+    return True
+
+
+def restates_plan(history: Timeline, change: PlanChange) -> bool:
+    """Whether a sheet row says of a plan only what its history already holds.
+
+    Then plan_changes(restating=True) records nothing, flags nothing and refuses
+    nothing, so an import may pass the row by without asking it: the daily case of
+    a sheet sent again.  A sufficient condition, not the rule itself (a row failing
+    it goes through plan_changes); tests/test_rules.py proves the implication over
+    random histories and rows.
+    """
+    if _stray_returned(change):
+        return False
+    resumed, wanted = _plan_values(change)
+    if change.inspection is not None:
+        if change.inspected_on is None:
+            wanted = {**wanted, "inspection": change.inspection}
+        elif not (
+            _holds(history, change.inspected_on, {"inspection": change.inspection})
+            and history.recorded_on(change.inspected_on, "inspection", change.inspection)
+        ):
+            return False
+    if resumed is not None and not _holds(history, change.resumed_on, resumed):
+        return False
+    return _holds(history, change.on, wanted)
+
+
+def restates_enterprise(history: Timeline, wanted: dict[str, Any], on: date) -> bool:
+    """Whether a sheet row's enterprise values (None: leave alone) are the enterprise's
+    as of `on`: then enterprise_changes(restating=True) records, flags and refuses
+    nothing (the same kind of shortcut as restates_plan, proven the same way)."""
+    return bool(history) and _holds(history, on, wanted, fallback=True)
 
 
 def new_plan(history: Timeline, change: PlanChange, *, today: date, name: str) -> Decision:

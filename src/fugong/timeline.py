@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from .asof import View
 from .models import EVENT_FIELDS, EVENT_MODELS, Batch
@@ -72,11 +73,18 @@ class Timeline:
             state.setdefault(field, value)
         return state
 
+    def set_on(self, on: date) -> list[dict[str, Any]]:
+        """What the events dated `on` set, in the order they apply."""
+        events = self.events
+        if not events or events[-1][0] < on or events[0][0] > on:
+            return []  # the usual case, without a search
+        start = bisect.bisect_left(events, on, key=_date)
+        stop = bisect.bisect_right(events, on, lo=start, key=_date)
+        return [values for _when, _o, values in events[start:stop]]
+
     def recorded_on(self, on: date, field: str, value: Any) -> bool:
         """Whether some event dated `on` set `field` to `value` (whatever came after)."""
-        return any(
-            when == on and values.get(field, _ABSENT) == value for when, _o, values in self.events
-        )
+        return any(values.get(field, _ABSENT) == value for values in self.set_on(on))
 
     def dates_setting(self, field: str, value: Any) -> list[date]:
         """The business dates of the events that set `field` to `value`."""
@@ -94,6 +102,10 @@ def _order(event: Event) -> tuple[date, int]:
     return event[0], event[1]
 
 
+def _date(event: Event) -> date:
+    return event[0]
+
+
 def load(session, kind: str, ids: Iterable[int], view: View | None = None) -> dict[int, Timeline]:
     """The timelines of some records of `kind` (plan, problem, …), visible in the view
     (default: everything recorded and not undone).  Records without a visible event
@@ -103,22 +115,33 @@ def load(session, kind: str, ids: Iterable[int], view: View | None = None) -> di
     found: dict[int, Timeline] = {rid: Timeline() for rid in wanted}
     if not wanted:
         return found
+    # Core, not the ORM: plain tuples (an import loads hundreds of thousands)
+    conn = session if isinstance(session, Connection) else session.connection()
     model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
     fields = EVENT_FIELDS[kind]
     columns = [getattr(model, f) for f in fields]
     for start in range(0, len(wanted), 5000):  # well under every bound-parameter limit
         part = wanted[start : start + 5000]
+        low, high = part[0], part[-1]
+        # The records of a sheet are mostly neighbours (ids follow the rows that made
+        # them): a range reads the index once and costs no bound list of thousands
+        # of ids, which SQLAlchemy renders one by one.  Records between them that
+        # were not asked for are passed over below.
+        which = rid.between(low, high) if high - low < 2 * len(part) else rid.in_(part)
         query = (
             select(rid, model.business_date, model.id, *columns)
             .join(Batch, Batch.id == model.batch_id)
-            .where(rid.in_(part), view.visible())
+            .where(which, view.visible())
             .order_by(rid, model.business_date, model.id)
         )
-        for row in session.execute(query):
+        for row in conn.execute(query).all():  # one fetch, not a call per row
+            timeline = found.get(row[0])
+            if timeline is None:
+                continue
             values = {f: v for f, v in zip(fields, row[3:], strict=True) if v is not None}
             # rows come ordered, so appending keeps each timeline in order
-            found[row[0]].events.append((row[1], row[2], values))
+            timeline.events.append((row[1], row[2], values))
     return found
 
 
