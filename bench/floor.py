@@ -4,12 +4,16 @@ Usage: python bench/floor.py SHEET.csv DB.sqlite
 """
 
 import csv
+import os
 import sqlite3
 import sys
 
 
 def main() -> None:
     sheet, db = sys.argv[1], sys.argv[2]
+    for suffix in ("", "-journal"):  # a fresh database each run
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
     with open(sheet, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)

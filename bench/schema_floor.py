@@ -7,7 +7,11 @@ seconds the writing and the commit took.  It is what the event model costs
 to write (about four indexed rows per sheet row where the plain floor writes
 one unindexed row): the part of an import no parsing or validation can save.
 
-Usage: python bench/schema_floor.py FILLED.db EMPTY.db
+With --native, the rows are copied by the database itself (ATTACH and one
+`INSERT … SELECT` per table): what the storage design costs to write, with no
+Python between the rows (issue 18's composite floor: raw floor + this).
+
+Usage: python bench/schema_floor.py [--native] FILLED.db EMPTY.db
 """
 
 import sqlite3
@@ -23,10 +27,13 @@ sqlite3.register_adapter(bool, int)
 
 
 def main() -> None:
-    filled, empty = sys.argv[1], sys.argv[2]
-    source = sqlite3.connect(filled)
-    rows = {t: source.execute(f'SELECT * FROM "{t}"').fetchall() for t in TABLES}
-    source.close()
+    native = "--native" in sys.argv
+    filled, empty = [a for a in sys.argv[1:] if a != "--native"]
+    rows = {}
+    if not native:
+        source = sqlite3.connect(filled)
+        rows = {t: source.execute(f'SELECT * FROM "{t}"').fetchall() for t in TABLES}
+        source.close()
     conn = sqlite3.connect(empty, isolation_level=None)
     for pragma in (
         "journal_mode = WAL",
@@ -35,12 +42,16 @@ def main() -> None:
         "foreign_keys = OFF",
     ):
         conn.execute(f"PRAGMA {pragma}")
+    if native:
+        conn.execute("ATTACH DATABASE ? AS filled", (filled,))
     start = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    for table, values in rows.items():
-        if values:
-            marks = ", ".join("?" * len(values[0]))
-            conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', values)
+    for table in TABLES:
+        if native:
+            conn.execute(f'INSERT INTO main."{table}" SELECT * FROM filled."{table}"')  # noqa: S608
+        elif rows[table]:
+            marks = ", ".join("?" * len(rows[table][0]))
+            conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows[table])
     conn.execute("COMMIT")
     conn.close()  # the checkpoint, as when fugong's process ends
     print(f"{time.perf_counter() - start:.3f}")

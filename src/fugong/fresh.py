@@ -45,6 +45,7 @@ _TYPES = {
 }
 STAGED = ("name_key", *ENTERPRISE_COLUMNS)
 _EMPTY = Timeline()
+_REFUSED = rules.Decision()  # a marker: the rules refuse that change
 
 
 def makes_plan(values: dict[str, Any]) -> bool:
@@ -97,6 +98,10 @@ def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
     column = {c: block.columns.get(c, [None] * n) for c in PLAN_COLUMNS}
     on, today = importer.default_date, importer.today
     makes = [column[c] for c in MAKES_PLAN]
+    # On an empty history the decision depends on the change alone, and a sheet
+    # repeats the same few statuses and dates: each distinct change is decided
+    # once (the decisions are only read from here on).
+    decided: dict[PlanChange, rules.Decision | None] = {}
     for k in rows:
         if all(values[k] is None for values in makes):
             yield k, None
@@ -112,11 +117,16 @@ def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
             inspected_on=column["inspected_on"][k],
             resumed_on=column["resumed_on"][k],
         )
-        try:
-            decision = rules.plan_changes(_EMPTY, change, today=today, restating=True)
-        except Refusal:
+        if change not in decided:
+            try:
+                decision = rules.plan_changes(_EMPTY, change, today=today, restating=True)
+                decided[change] = decision if decision else None
+            except Refusal:
+                decided[change] = _REFUSED
+        decision = decided[change]
+        if decision is _REFUSED:
             continue  # the general way refuses it, in the rule's words
-        yield k, decision if decision else None
+        yield k, decision
 
 
 def _all_fresh(block: RowBlock, good: list[int], usccs, names, districts) -> bool:
