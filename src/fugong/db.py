@@ -347,3 +347,17 @@ sqlite3.register_adapter(date, date.isoformat)
 # the rest of the row.  Registered adapters are found at once and bind the same.
 sqlite3.register_adapter(type(None), lambda _none: None)
 sqlite3.register_adapter(bool, int)
+
+
+def among(column, ids: list[int]):
+    """`column IN ids` for sorted ids, as a range when they are mostly neighbours.
+
+    The records a sheet names are neighbours (ids follow the rows that made them);
+    a range reads the index once and binds two values instead of thousands, which
+    SQLAlchemy renders one by one and a server plans one by one.  The range may
+    take in records not asked for: the caller passes those by.
+    """
+    low, high = ids[0], ids[-1]
+    if high - low < 2 * len(ids):
+        return column.between(low, high)
+    return column.in_(ids)

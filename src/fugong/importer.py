@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from . import rules
 from .asof import counting_plans
-from .db import ID_TABLES, bulk_insert, next_ids, sync_sequences
+from .db import ID_TABLES, among, bulk_insert, next_ids, sync_sequences
 from .errors import RowError, SheetError
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
@@ -243,11 +243,14 @@ class Importer:
             if self.merges:  # a plan taken over in a merge is the kept enterprise's
                 owned = counting_plans(self.session, ids)
             else:
-                owned = dict(
-                    self.session.execute(
-                        select(Plan.enterprise_id, Plan.id).where(Plan.enterprise_id.in_(ids))
-                    ).all()
-                )
+                wanted = sorted(ids)
+                owned = {
+                    eid: pid
+                    for eid, pid in self.session.connection().execute(
+                        select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted))
+                    )
+                    if eid in found
+                }
             for eid, pid in owned.items():
                 self.plans[eid] = Ref(pid)
             self._load_timelines("plan", self.plans.values())
@@ -678,18 +681,21 @@ def _enterprises(session: Session, column: str, values: set[str]) -> list[tuple]
     if not values:
         return []
     conn = session.connection()
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sqlite = conn.dialect.name == "sqlite"
     wanted = list(values)
     found: list[tuple] = []
     cursor = conn.connection.cursor()
     try:
         for start in range(0, len(wanted), 5000):  # well under every bound-parameter limit
             part = wanted[start : start + 5000]
+            # PostgreSQL takes the values as one array (a list of thousands of
+            # placeholders costs the driver and the planner more than the look-up)
+            among = f"IN ({', '.join('?' * len(part))})" if sqlite else "= ANY(%s)"
             cursor.execute(
                 "SELECT e.id, e.uscc, e.name_key, e.district, e.name, e.merged_into "  # noqa: S608
-                f"FROM enterprise e WHERE e.{column} IN ({', '.join([mark] * len(part))}) "
+                f"FROM enterprise e WHERE e.{column} {among} "
                 "AND (e.live OR e.merged_into IS NOT NULL)",
-                part,
+                part if sqlite else (part,),
             )
             found.extend(cursor.fetchall())
     finally:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import FugongError
 from .timeline import UNSTORED, Timeline
@@ -269,9 +269,9 @@ def merge_enterprises(
 # --------------------------------------------------------------------------- plans
 
 
-@dataclass(frozen=True)
-class PlanChange:
-    """What a command or a sheet row says of a plan.
+class PlanChange(NamedTuple):
+    """What a command or a sheet row says of a plan (a tuple: an import makes one
+    per row).
 
     `on` dates what has no date of its own; an inspection is dated
     `inspected_on` (else `on`), a resumption `resumed_on` (sheets)."""

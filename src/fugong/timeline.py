@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from .asof import View
+from .db import among
 from .models import EVENT_FIELDS, EVENT_MODELS, Batch
 
 # Order of an event not yet in the database (recorded by the running writer):
@@ -123,22 +124,16 @@ def load(session, kind: str, ids: Iterable[int], view: View | None = None) -> di
     columns = [getattr(model, f) for f in fields]
     for start in range(0, len(wanted), 5000):  # well under every bound-parameter limit
         part = wanted[start : start + 5000]
-        low, high = part[0], part[-1]
-        # The records of a sheet are mostly neighbours (ids follow the rows that made
-        # them): a range reads the index once and costs no bound list of thousands
-        # of ids, which SQLAlchemy renders one by one.  Records between them that
-        # were not asked for are passed over below.
-        which = rid.between(low, high) if high - low < 2 * len(part) else rid.in_(part)
         query = (
             select(rid, model.business_date, model.id, *columns)
             .join(Batch, Batch.id == model.batch_id)
-            .where(which, view.visible())
+            .where(among(rid, part), view.visible())
             .order_by(rid, model.business_date, model.id)
         )
         for row in conn.execute(query).all():  # one fetch, not a call per row
             timeline = found.get(row[0])
             if timeline is None:
-                continue
+                continue  # in the range, not asked for
             values = {f: v for f, v in zip(fields, row[3:], strict=True) if v is not None}
             # rows come ordered, so appending keeps each timeline in order
             timeline.events.append((row[1], row[2], values))
