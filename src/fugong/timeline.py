@@ -40,7 +40,8 @@ class Timeline:
     __slots__ = ("events",)
 
     def __init__(self, events: Iterable[Event] = ()):
-        self.events: list[Event] = sorted(events, key=_order)
+        # (an import makes one per record it looks at: most start empty)
+        self.events: list[Event] = [] if events == () else sorted(events, key=_order)
 
     def __bool__(self) -> bool:
         return bool(self.events)
