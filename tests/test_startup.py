@@ -198,3 +198,21 @@ def test_help_and_a_command_import_only_the_modules_they_need():
     assert loaded(["--version"]) == set()
     assert loaded(["report", "--help"]) == {"fugong.cli.report"}
     assert loaded(["plan", "--help"]) == {"fugong.cli.plan", "fugong.cli.lists"}
+
+
+def test_loading_the_ledger_modules_leaves_the_collector_as_it_was():
+    """ledger_modules() pauses the cyclic collector while SQLAlchemy loads: it must be
+    running again afterwards (a long import must not run without it), and stay off
+    where the caller had turned it off."""
+    code = (
+        "import gc, sys\n"
+        "from fugong.cli.common import ledger_modules\n"
+        "{pre}\n"
+        "ledger_modules()\n"
+        "print(gc.isenabled(), 'fugong.models' in sys.modules)"
+    )
+    for pre, enabled in (("", "True"), ("gc.disable()", "False")):
+        done = subprocess.run(
+            [sys.executable, "-c", code.format(pre=pre)], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.split() == [enabled, "True"], pre
