@@ -253,6 +253,30 @@ def business_day(text: str | None, *, what: str = "--date") -> date:
     return day
 
 
+def ledger_modules() -> None:
+    """Import SQLAlchemy, SQLModel and the table models, which every command that
+    opens the ledger needs, with the cyclic collector paused; then freeze them.
+
+    Loading them makes some 70,000 long-lived objects and next to no garbage (~200
+    unreachable objects), yet at Python's default threshold the collector passes
+    over them ~130 times while they load: ~35 ms of a ~400 ms report.  Frozen,
+    the collections of the command's own work skip them too.  Call it before a
+    command's first import of the ledger's modules; later calls do nothing.
+    """
+    if "fugong.models" in sys.modules:
+        return
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from .. import db, models  # noqa: F401
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
 Typed = dict[str, tuple[str, Any]]
 
 
@@ -264,6 +288,7 @@ def record(
     A refusal of the rules names its column; `typed` maps columns to the option
     and the value as typed, so the message says `--status: 剔除: reason`.
     """
+    ledger_modules()
     from ..db import open_ledger
     from ..rules import Refusal
     from ..unit import write
@@ -349,6 +374,7 @@ def say_former(found, language: str) -> None:
 
 def read(db: str | None, work: Callable[..., Any]) -> Any:
     """Open the ledger and run `work(session)` in one read transaction."""
+    ledger_modules()
     from ..db import open_ledger
 
     ledger = open_ledger(db)

@@ -404,3 +404,7 @@ def show(
                     found[ledger], TABLE_COLUMNS[ledger], language, ledger, width=screen_width()
                 )
             )
+
+
+def register(app_: typer.Typer) -> None:
+    app_.add_typer(app, name="enterprise")

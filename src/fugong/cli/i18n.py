@@ -11,7 +11,7 @@ Chinese first, English after, in the command modules.
 
 from __future__ import annotations
 
-import importlib.abc
+import functools
 import importlib.util
 import os
 import re
@@ -42,33 +42,39 @@ HEADINGS = {
     },
 }
 
-# Typer's usage errors (English templates) -> Chinese.
-MESSAGES: list[tuple[re.Pattern[str], str]] = [
+# Typer's usage errors (English templates) -> Chinese; compiled when an error is
+# shown, not at every start-up.
+MESSAGES: list[tuple[str, str]] = [
     (
-        re.compile(r"^No such option: (\S+) \(Possible options: (.+)\)$"),
+        r"^No such option: (\S+) \(Possible options: (.+)\)$",
         r"没有选项 \1（可能是: \2）",
     ),
-    (re.compile(r"^No such option: (\S+) Did you mean (.+)\?$"), r"没有选项 \1（您是否要找 \2?）"),
-    (re.compile(r"^No such option: (\S+)$"), r"没有选项 \1"),
-    (re.compile(r"^Missing option '(.+?)'\.?(.*)$"), r"缺少选项 '\1'\2"),
-    (re.compile(r"^Missing argument '(.+?)'\.?$"), r"缺少参数 '\1'"),
-    (re.compile(r"^Missing parameter: (.+)$"), r"缺少参数 \1"),
+    (r"^No such option: (\S+) Did you mean (.+)\?$", r"没有选项 \1（您是否要找 \2?）"),
+    (r"^No such option: (\S+)$", r"没有选项 \1"),
+    (r"^Missing option '(.+?)'\.?(.*)$", r"缺少选项 '\1'\2"),
+    (r"^Missing argument '(.+?)'\.?$", r"缺少参数 '\1'"),
+    (r"^Missing parameter: (.+)$", r"缺少参数 \1"),
     (
-        re.compile(r"^Invalid value for '(.+?)': (?:Value error, )?(.+) is not one of (.+)\.$"),
+        r"^Invalid value for '(.+?)': (?:Value error, )?(.+) is not one of (.+)\.$",
         r"'\1' 的值 \2 不在可选值中: \3",
     ),
-    (re.compile(r"^Invalid value for '(.+?)': (?:Value error, )?(.+)$"), r"'\1' 的值无效: \2"),
-    (re.compile(r"^Invalid value: (?:Value error, )?(.+)$"), r"值无效: \1"),
+    (r"^Invalid value for '(.+?)': (?:Value error, )?(.+)$", r"'\1' 的值无效: \2"),
+    (r"^Invalid value: (?:Value error, )?(.+)$", r"值无效: \1"),
     (
-        re.compile(r"^No such command '(.+?)'\. Did you mean (.+)\?$"),
+        r"^No such command '(.+?)'\. Did you mean (.+)\?$",
         r"没有命令 '\1'（您是否要找 \2?）",
     ),
-    (re.compile(r"^No such command '(.+?)'\.$"), r"没有命令 '\1'"),
-    (re.compile(r"^Got unexpected extra argument(?:\(s\)|s)? \((.+)\)$"), r"多余的参数 (\1)"),
-    (re.compile(r"^Option '(.+?)' requires an argument\.$"), r"选项 '\1' 需要一个值"),
-    (re.compile(r"^Option '(.+?)' does not take a value\.$"), r"选项 '\1' 不带值"),
-    (re.compile(r"^Option '(.+?)' requires (\d+) arguments\.$"), r"选项 '\1' 需要 \2 个值"),
+    (r"^No such command '(.+?)'\.$", r"没有命令 '\1'"),
+    (r"^Got unexpected extra argument(?:\(s\)|s)? \((.+)\)$", r"多余的参数 (\1)"),
+    (r"^Option '(.+?)' requires an argument\.$", r"选项 '\1' 需要一个值"),
+    (r"^Option '(.+?)' does not take a value\.$", r"选项 '\1' 不带值"),
+    (r"^Option '(.+?)' requires (\d+) arguments\.$", r"选项 '\1' 需要 \2 个值"),
 ]
+
+
+@functools.cache
+def _messages() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(pattern), chinese) for pattern, chinese in MESSAGES]
 
 
 def language() -> str:
@@ -86,7 +92,7 @@ def translate(message: str) -> str:
     """A usage error of Typer's in Chinese (unchanged under --lang en)."""
     if language() == "en":
         return message
-    for pattern, chinese in MESSAGES:
+    for pattern, chinese in _messages():
         if pattern.match(message):
             return pattern.sub(chinese, message)
     return message
@@ -136,8 +142,12 @@ def _localise(rich_utils) -> None:
     rich_utils._fugong_localised = True
 
 
-class _WhenLoaded(importlib.abc.MetaPathFinder):
-    """Localise typer.rich_utils right after it is imported (it is imported lazily)."""
+class _WhenLoaded:
+    """Localise typer.rich_utils right after it is imported (it is imported lazily).
+
+    A meta path finder needs only find_spec: not deriving from importlib.abc's
+    MetaPathFinder spares every start-up importing importlib.abc (and with it
+    importlib.resources)."""
 
     def find_spec(self, name, path, target=None):
         if name != "typer.rich_utils":

@@ -223,3 +223,7 @@ def list_(
         filters=Filters(search=search, sort=sort),
         output=output,
     )
+
+
+def register(app_: typer.Typer) -> None:
+    app_.add_typer(app, name="labour")

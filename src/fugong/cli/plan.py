@@ -283,3 +283,7 @@ def list_(
         filters=filters,
         output=output,
     )
+
+
+def register(app_: typer.Typer) -> None:
+    app_.add_typer(app, name="plan")

@@ -21,6 +21,7 @@ from .common import (
     LangOpt,
     handles_errors,
     lang_of,
+    ledger_modules,
     parse_day,
     parse_known_at,
 )
@@ -86,6 +87,7 @@ def chosen_format(fmt: Enum | None, output: Path | None, extensions: dict[str, s
 def read_for(db: str | None, output: Path | None, work: Callable[[Any], Any]) -> Any:
     """Open the ledger, refuse an -o that is the ledger itself, then run `work(session)`
     in one read transaction."""
+    ledger_modules()
     from ..db import open_ledger
     from ..output import check_target
 
@@ -175,6 +177,7 @@ def report(
 
     示例 / Example: fugong report --district 沙湾 --as-of 2020-02-14 --format json
     """
+    ledger_modules()
     from ..reports import TREND_DAYS, daily
 
     language = lang_of(lang)

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, LangOpt, handles_errors, lang_of, parse_day, parse_known_at
+from .common import (
+    DbOpt,
+    LangOpt,
+    handles_errors,
+    lang_of,
+    ledger_modules,
+    parse_day,
+    parse_known_at,
+)
 from .report import (
     AllOpt,
     DistrictsOpt,
@@ -77,6 +85,7 @@ def trend(
 
     示例 / Example: fugong trend --district 沙湾 --from 2020-02-01 --to 2020-02-14
     """
+    ledger_modules()
     from ..errors import FugongError
     from ..reports import TREND_DAYS
     from ..reports import trend as build
