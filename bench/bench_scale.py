@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import subprocess
 import sys
@@ -78,6 +79,9 @@ def build_city(exe: str, count: int) -> str:
                 ]
             )
     partial = str(db) + ".part"
+    if os.path.exists(partial):
+        os.remove(partial)  # a build cut short: start again
+    measure([exe, "init", "--db", partial])  # only init creates a ledger
     for ledger, sheet, day in (
         ("plans", plans, "2020-02-07"),
         ("problems", problems, "2020-02-14"),
