@@ -129,7 +129,7 @@ def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subq
             func.row_number().over(partition_by=rid, order_by=order).label("rn"),
         )
         .join(Batch, Batch.id == model.batch_id)
-        .where(*where, view.visible(), view.among(kind, rid))
+        .where(*where, view.visible())
         .subquery()
     )
     return (

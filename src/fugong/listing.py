@@ -17,15 +17,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .asof import View, enterprise_since, latest, records, with_merges
+from .asof import View, enterprise_since, records, with_merges
 from .layouts import ENTERPRISE_COLUMNS
 from .models import (
+    EVENT_FIELDS,
     EVENT_MODELS,
     Batch,
     District,
     EnterpriseEvent,
     Labour,
     Plan,
+    PlanEvent,
     Problem,
 )
 from .timeline import Timeline
@@ -183,6 +185,59 @@ def plan_rows(
     )
 
 
+_PLAN_FIELDS = EVENT_FIELDS["plan"]
+
+
+def _plan_states(session: Session, view: View) -> Iterator[tuple]:
+    """Per plan in the ledger as of the view, in id order: (plan id, enterprise id, its
+    fields as of D, inspected_on, resumed_on).
+
+    One ordered pass over the plan events, each plan's events folded by
+    timeline.Timeline (the one as-of fold) as they stream by, like the enterprises'
+    (enterprise_table): six as-of windows and a join of them cost more than reading
+    the events once, and nothing of the city is held.  `inspected_on` is the date of
+    the event that set the inspection in force (asof.latest's `dated`), `resumed_on`
+    the latest resumption dated by D.
+    """
+    query = (
+        select(
+            PlanEvent.plan_id,
+            Plan.enterprise_id,
+            PlanEvent.business_date,
+            PlanEvent.id,
+            *(getattr(PlanEvent, f) for f in _PLAN_FIELDS),
+        )
+        .join(Plan, Plan.id == PlanEvent.plan_id)
+        .join(Batch, Batch.id == PlanEvent.batch_id)
+        .where(view.visible(), view.among("plan", PlanEvent.plan_id))
+        .order_by(PlanEvent.plan_id, PlanEvent.business_date, PlanEvent.id)
+    )
+
+    def fold(pid: int, eid: int, history: Timeline) -> tuple | None:
+        if history.since() > view.as_of:
+            return None
+        inspected_on = resumed_on = None
+        for when, _order, values in history.events:
+            if when > view.as_of:
+                break
+            if "inspection" in values:
+                inspected_on = when
+            if values.get("status") == "resumed":
+                resumed_on = when
+        return pid, eid, history.state(view.as_of), inspected_on, resumed_on
+
+    current, owner, history = None, None, Timeline()
+    for row in _stream(session, query):
+        if row[0] != current:
+            if current is not None and (done := fold(current, owner, history)):
+                yield done
+            current, owner, history = row[0], row[1], Timeline()
+        values = {f: v for f, v in zip(_PLAN_FIELDS, row[4:], strict=True) if v is not None}
+        history.events.append((row[2], row[3], values))  # rows come in order
+    if current is not None and (done := fold(current, owner, history)):
+        yield done
+
+
 def iter_plan_rows(
     *,
     session: Session,
@@ -196,39 +251,22 @@ def iter_plan_rows(
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
-    plans, _since = records("plan", view, ("status", "planned_on", "returned", "reason", "note"))
-    plans = plans.subquery("plans")
-    inspection = latest("plan", "inspection", view)
-    resumed = _last_status_date("plan", "resumed", view)
-    query = (
-        select(
-            plans,
-            Plan.enterprise_id,
-            inspection.c.value.label("inspection"),
-            inspection.c.dated.label("inspected_on"),
-            resumed.c.dated.label("resumed_on"),
-        )
-        .join(Plan, Plan.id == plans.c.id)
-        .outerjoin(inspection, inspection.c.rid == plans.c.id)
-        .outerjoin(resumed, resumed.c.rid == plans.c.id)
-        .order_by(plans.c.id)
-    )
-    for row in _stream(session, query):
-        owner = view.keep(row.enterprise_id)
+    for pid, eid, state, inspected_on, resumed_on in _plan_states(session, view):
+        owner = view.keep(eid)
         ent = ents.get(owner)
-        if ent is None or row.id in view.dropped_plans:
+        if ent is None or pid in view.dropped_plans:
             continue
         yield {
-            "id": row.id,
+            "id": pid,
             **dict(zip(ENTERPRISE_FIELDS, ent, strict=True)),
-            "status": row.status,
-            "planned_on": row.planned_on,
-            "inspected_on": row.inspected_on,
-            "inspection": row.inspection,
-            "resumed_on": row.resumed_on,
-            "returned": row.returned,
-            "reason": row.reason,
-            "note": row.note,
+            "status": state.get("status"),
+            "planned_on": state.get("planned_on"),
+            "inspected_on": inspected_on if "inspection" in state else None,
+            "inspection": state.get("inspection"),
+            "resumed_on": resumed_on,
+            "returned": state.get("returned"),
+            "reason": state.get("reason"),
+            "note": state.get("note"),
             **({"enterprise_id": owner} if with_enterprise_id else {}),
         }
 
