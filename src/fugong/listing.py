@@ -188,7 +188,7 @@ def plan_rows(
 _PLAN_FIELDS = EVENT_FIELDS["plan"]
 
 
-def _plan_states(session: Session, view: View) -> Iterator[tuple]:
+def _plan_states(session: Session, view: View, enterprise_id: int | None) -> Iterator[tuple]:
     """Per plan in the ledger as of the view, in id order: (plan id, enterprise id, its
     fields as of D, inspected_on, resumed_on).
 
@@ -197,7 +197,8 @@ def _plan_states(session: Session, view: View) -> Iterator[tuple]:
     (enterprise_table): six as-of windows and a join of them cost more than reading
     the events once, and nothing of the city is held.  `inspected_on` is the date of
     the event that set the inspection in force (asof.latest's `dated`), `resumed_on`
-    the latest resumption dated by D.
+    the latest resumption dated by D.  With `enterprise_id`, only the plans that
+    count for that enterprise are read.
     """
     query = (
         select(
@@ -212,6 +213,8 @@ def _plan_states(session: Session, view: View) -> Iterator[tuple]:
         .where(view.visible(), view.among("plan", PlanEvent.plan_id))
         .order_by(PlanEvent.plan_id, PlanEvent.business_date, PlanEvent.id)
     )
+    if enterprise_id is not None:  # its plan, or the one it took over in a merge
+        query = query.where(view.owner(Plan.enterprise_id) == enterprise_id)
 
     def fold(pid: int, eid: int, history: Timeline) -> tuple | None:
         if history.since() > view.as_of:
@@ -251,7 +254,7 @@ def iter_plan_rows(
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
-    for pid, eid, state, inspected_on, resumed_on in _plan_states(session, view):
+    for pid, eid, state, inspected_on, resumed_on in _plan_states(session, view, enterprise_id):
         owner = view.keep(eid)
         ent = ents.get(owner)
         if ent is None or pid in view.dropped_plans:
