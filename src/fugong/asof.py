@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
@@ -61,6 +62,9 @@ class View:
     merged: tuple[tuple[int, int], ...] = ()
     dropped_plans: frozenset[int] = frozenset()
     districts: tuple[str, ...] | None = None
+    # the enterprises ever in `districts`, when the caller holds them in a table (eid):
+    # read once instead of once per query
+    ever_in: Any = None
 
     def owner(self, enterprise_id):
         """A record's enterprise column as the enterprise it counts for (SQL)."""
@@ -82,8 +86,8 @@ class View:
         merge, ever named one of them (SQL)."""
         if self.districts is None:
             return literal(True)
-        named = aliased(EnterpriseEvent, name="ever_in")
-        ever = select(named.enterprise_id).where(named.district.in_(self.districts))
+        table = self.ever_in
+        ever = select(table.c.eid) if table is not None else ever_in(self.districts)
         if kind == "enterprise":
             return rid.in_(ever)
         identity = aliased(IDENTITIES[kind], name=f"{kind}_ever_in")
@@ -97,6 +101,12 @@ class View:
             Batch.recorded_at <= self.known_at,
             or_(Batch.undone_at.is_(None), Batch.undone_at > self.known_at),
         )
+
+
+def ever_in(districts: Iterable[str]) -> Select:
+    """The enterprises whose history names one of these districts (View.districts): eid."""
+    named = aliased(EnterpriseEvent, name="ever_in")
+    return select(named.enterprise_id.label("eid")).where(named.district.in_(tuple(districts)))
 
 
 def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subquery:

@@ -14,6 +14,7 @@ document); rendering happens in render.py.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from . import clock
 from .asof import (
     View,
     enterprise_since,
+    ever_in,
     first_dates,
     uninspected,
     with_merges,
@@ -682,15 +684,20 @@ def daily(
     members = members_of(session, district)
     city = members != [district]
     codes = [d.code for d in members]
-    # a district's report reads only what its enterprises (ever in it) recorded
-    view = View(last, seen, districts=None if city else tuple(codes))
-    window = Window(first, last, seen, with_merges(session, view))
+    view = with_merges(session, View(last, seen))
+    ever = None
+    if not city:  # a district's report reads only what its enterprises (ever in it) recorded
+        query = ever_in(codes).distinct()
+        ever = temp_table(session, "w_ever_in", [Column("eid", Integer)], query, index=("eid",))
+        view = replace(view, districts=tuple(codes), ever_in=ever)
+    window = Window(first, last, seen, view)
     scope = _scope(session, window, codes)
     tally = Tally(window)
     _plans(session, window, scope, all_enterprises, tally)
     _problems(session, window, scope, tally)
     _labour(session, window, scope, tally)
     active = _active(session, window, scope)
+    drop(session, scope, ever)
     series = tally.series()
     extras = _extras(series)
     stamps = {
