@@ -6,13 +6,20 @@ change), plus problems and labour demand, through `fugong import`.  Then, in
 one run, times the city report and a district report as of a past date on it
 and on the sample ledger (medians of alternating runs), with peak RSS.
 
+Also (issue 18) the peak RSS of `plan list --district 沙湾` on that ledger, and, given
+two empty PostgreSQL databases, the same reports on PostgreSQL (the city's sheets
+against the sample ledger, both on the server).
+
 Usage: python bench/bench_scale.py [--enterprises 100000] [--runs 5]
+           [--pg-city postgresql://postgres@127.0.0.1/bench_city
+            --pg-sample postgresql://postgres@127.0.0.1/bench_sample]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import subprocess
 import sys
@@ -78,6 +85,9 @@ def build_city(exe: str, count: int) -> str:
                 ]
             )
     partial = str(db) + ".part"
+    if os.path.exists(partial):
+        os.remove(partial)  # a build cut short: start again
+    measure([exe, "init", "--db", partial])  # only init creates a ledger
     for ledger, sheet, day in (
         ("plans", plans, "2020-02-07"),
         ("problems", problems, "2020-02-14"),
@@ -88,10 +98,66 @@ def build_city(exe: str, count: int) -> str:
     return str(db)
 
 
+def report_ratios(exe: str, city: str, sample: str, count: int, runs: int, backend: str) -> None:
+    for label, extra in (("city report", []), ("district report", ["--district", "沙湾"])):
+        argv = [exe, "report", "--as-of", "2020-02-12", "--format", "json", *extra]
+        big, small = alternate(argv + ["--db", city], argv + ["--db", sample], runs)
+        _wall, rss = measure(argv + ["--db", city])
+        ratio = big / small
+        print(
+            f"{backend}: {label} as of a past date: {big:.3f} s on {count} enterprises vs "
+            f"{small:.3f} s on the sample = {ratio:.2f}x (bound 1.5x: {verdict(ratio, 1.5)}); "
+            f"peak RSS {rss / 1024:.0f} MB (bound 150 MB: {verdict(rss / 1024 / 150, 1.0)})"
+        )
+
+
+def list_rss(exe: str, city: str, count: int) -> None:
+    """Issue 18: a list must not hold the city to show a district."""
+    argv = [exe, "plan", "list", "--district", "沙湾", "--as-of", "2020-02-12", "--db", city]
+    shown = subprocess.run(
+        [*argv, "--format", "csv"], capture_output=True, check=True
+    ).stdout.count(b"\n")
+    for fmt in ("table", "csv", "json"):
+        wall, rss = measure([*argv, "--format", fmt])
+        print(
+            f"plan list --district 沙湾 --format {fmt} ({shown - 1} rows of {count}): "
+            f"{wall:.3f} s, peak RSS {rss / 1024:.0f} MB "
+            f"(bound 120 MB: {verdict(rss / 1024 / 120, 1.0)})"
+        )
+
+
+def pg_ledger(exe: str, url: str, count: int | None) -> None:
+    """Load the sample (count None) or the city's sheets into an empty PostgreSQL
+    database, unless it holds enterprises already."""
+    probe = subprocess.run(
+        [exe, "enterprise", "list", "--format", "csv", "--db", url], capture_output=True
+    )
+    if probe.returncode == 0 and probe.stdout.count(b"\n") > 1:
+        return
+    if count is None:
+        measure([exe, "init", "--sample", "--db", url])
+        return
+    measure([exe, "init", "--db", url])
+    for ledger, sheet, day in (
+        ("plans", OUT / f"city-plans-{count}.csv", "2020-02-07"),
+        ("problems", OUT / f"city-problems-{count}.csv", "2020-02-14"),
+        ("labour", OUT / f"city-labour-{count}.csv", "2020-02-14"),
+    ):
+        measure([exe, "import", ledger, str(sheet), "--db", url, "--date", day])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--pg-city",
+        metavar="URL",
+        help="also on PostgreSQL: an empty database (createdb) for the city's sheets",
+    )
+    parser.add_argument(
+        "--pg-sample", metavar="URL", help="… and one for the sample ledger (the baseline)"
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     exe = fugong()
@@ -99,16 +165,12 @@ def main() -> None:
     if not sample.exists():
         measure([exe, "init", "--sample", "--db", str(sample)])
     city = build_city(exe, args.enterprises)
-    for label, extra in (("city report", []), ("district report", ["--district", "沙湾"])):
-        argv = [exe, "report", "--as-of", "2020-02-12", "--format", "json", *extra]
-        big, small = alternate(argv + ["--db", city], argv + ["--db", str(sample)], args.runs)
-        _wall, rss = measure(argv + ["--db", city])
-        ratio = big / small
-        print(
-            f"{label} as of a past date: {big:.3f} s on {args.enterprises} enterprises vs "
-            f"{small:.3f} s on the sample = {ratio:.2f}x (bound 1.5x: {verdict(ratio, 1.5)}); "
-            f"peak RSS {rss / 1024:.0f} MB (bound 150 MB: {verdict(rss / 1024 / 150, 1.0)})"
-        )
+    report_ratios(exe, city, str(sample), args.enterprises, args.runs, "SQLite")
+    list_rss(exe, city, args.enterprises)
+    if args.pg_city and args.pg_sample:
+        pg_ledger(exe, args.pg_city, args.enterprises)
+        pg_ledger(exe, args.pg_sample, None)
+        report_ratios(exe, args.pg_city, args.pg_sample, args.enterprises, args.runs, "PostgreSQL")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,12 @@ Rules (SPEC "History and time"):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from .models import (
@@ -36,6 +38,7 @@ from .models import (
 )
 
 FAR_FUTURE = date(9999, 12, 31)
+IDENTITIES = {"plan": Plan, "problem": Problem, "labour": Labour}
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,22 @@ class View:
     in the view, to the enterprise it is: a merge holds at every date (the two were
     always one), so its records count for the one kept; `dropped_plans` are the
     plans whose history does not go on (where both had one).
+
+    `districts` narrows what the queries read to the records of enterprises whose
+    history ever names one of these districts (None: the whole ledger).  It is a
+    filter before the as-of fold, never a rule of it: an enterprise in one of the
+    districts as of D names it in its history, so every figure and row of these
+    districts comes out as without it; callers still select the district as of D.
     """
 
     as_of: date = FAR_FUTURE
     known_at: datetime | None = None  # UTC, naive; None = now
     merged: tuple[tuple[int, int], ...] = ()
     dropped_plans: frozenset[int] = frozenset()
+    districts: tuple[str, ...] | None = None
+    # the enterprises ever in `districts`, when the caller holds them in a table (eid):
+    # read once instead of once per query
+    ever_in: Any = None
 
     def owner(self, enterprise_id):
         """A record's enterprise column as the enterprise it counts for (SQL)."""
@@ -67,6 +80,19 @@ class View:
         """The condition that a plan's history counts (SQL; `plan_id`: a plan id column)."""
         return plan_id.not_in(self.dropped_plans) if self.dropped_plans else literal(True)
 
+    def among(self, kind: str, rid) -> ColumnElement[bool]:
+        """The condition that a record of `kind` (`rid`: its id column) may be in the
+        districts (see `districts`): its enterprise, or the one it counts for after a
+        merge, ever named one of them (SQL)."""
+        if self.districts is None:
+            return literal(True)
+        table = self.ever_in
+        ever = select(table.c.eid) if table is not None else ever_in(self.districts)
+        if kind == "enterprise":
+            return rid.in_(ever)
+        identity = aliased(IDENTITIES[kind], name=f"{kind}_ever_in")
+        return rid.in_(select(identity.id).where(self.owner(identity.enterprise_id).in_(ever)))
+
     def visible(self) -> ColumnElement[bool]:
         """The condition on `Batch` for its events to count."""
         if self.known_at is None:
@@ -75,6 +101,12 @@ class View:
             Batch.recorded_at <= self.known_at,
             or_(Batch.undone_at.is_(None), Batch.undone_at > self.known_at),
         )
+
+
+def ever_in(districts: Iterable[str]) -> Select:
+    """The enterprises whose history names one of these districts (View.districts): eid."""
+    named = aliased(EnterpriseEvent, name="ever_in")
+    return select(named.enterprise_id.label("eid")).where(named.district.in_(tuple(districts)))
 
 
 def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subquery:
@@ -135,7 +167,7 @@ def first_dates(kind: str, view: View) -> Subquery:
     query = select(rid.label("rid"), func.min(model.business_date).label("since")).join(
         Batch, Batch.id == model.batch_id
     )
-    query = query.where(view.visible())
+    query = query.where(view.visible(), view.among(kind, rid))
     if kind == "problem":
         query = query.where(rid.not_in(withdrawn_problems(view)))
     return query.group_by(rid).subquery(f"{kind}_since")
@@ -148,7 +180,7 @@ def enterprise_since(view: View) -> Subquery:
     parts = [
         select(view.owner(event.enterprise_id).label("eid"), event.business_date.label("dated"))
         .join(Batch, Batch.id == event.batch_id)
-        .where(view.visible())
+        .where(view.visible(), view.among("enterprise", view.owner(event.enterprise_id)))
     ]
     for identity, model, owner in (
         (Plan, PlanEvent, "plan_id"),
@@ -161,7 +193,7 @@ def enterprise_since(view: View) -> Subquery:
             )
             .join(model, getattr(model, owner) == identity.id)
             .join(Batch, Batch.id == model.batch_id)
-            .where(view.visible())
+            .where(view.visible(), view.among("enterprise", view.owner(identity.enterprise_id)))
         )
         if identity is Problem:
             part = part.where(Problem.id.not_in(withdrawn_problems(view)))
@@ -200,74 +232,82 @@ def records(kind: str, view: View, fields: tuple[str, ...]) -> tuple[Select, Sub
     return query, since
 
 
+def inspection_in_force(view: View, rid, dated, eid) -> ColumnElement:
+    """The inspection in force at a plan's event (`rid`, `dated`, `eid`: its plan, business
+    date and id; SQL): the latest visible inspection at or before it in the order facts
+    apply (business date, then recording order).  An inspection recorded with the event
+    itself, as a sheet row gives both, came first.  NULL: none.
+
+    The rule of SPEC "Figures" resumed_without_inspection: a resumption is uninspected
+    unless the inspection in force at it passed.  `check` and the report share it."""
+    event = aliased(PlanEvent, name="in_force")
+    return (
+        select(event.inspection)
+        .join(Batch, Batch.id == event.batch_id)
+        .where(
+            event.plan_id == rid,
+            event.inspection.is_not(None),
+            or_(
+                event.business_date < dated,
+                and_(event.business_date == dated, event.id <= eid),
+            ),
+            view.visible(),
+        )
+        .order_by(event.business_date.desc(), event.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def uninspected(view: View, rid, dated, eid, status) -> ColumnElement:
+    """1 when a plan's event (see inspection_in_force) gives `status` resumed without a
+    passed inspection in force, else 0 (SQL).  The subquery runs for resumptions only."""
+    return case(
+        (
+            status == "resumed",
+            case(
+                (func.coalesce(inspection_in_force(view, rid, dated, eid), "") == "passed", 0),
+                else_=1,
+            ),
+        ),
+        else_=0,
+    )
+
+
 def resumption_checks(view: View, last: date | None = None) -> Subquery:
     """Per plan and business date: whether the status the plan was given last that day
     is a resumption without a passed inspection (SPEC "Figures": resumed without a passed
-    inspection recorded before its resumption; same-day facts in recording order).
-
-    One pass over the plan's status and inspection events in recording order: the
-    inspection in force at an event is the latest inspection recorded at or before it
-    (an inspection recorded with the resumption, as a sheet row gives both, came first).
-    Columns: rid, dated, uninspected (1 or 0); one row per plan and day with a status.
+    inspection recorded before its resumption; same-day facts in recording order; the
+    rule is `uninspected`).  Columns: rid, dated, uninspected (1 or 0); one row per plan
+    and day with a status.
     """
     last = last or view.as_of
-    order = (PlanEvent.business_date, PlanEvent.id)
     events = (
         select(
             PlanEvent.plan_id.label("rid"),
             PlanEvent.business_date.label("dated"),
             PlanEvent.id.label("eid"),
             PlanEvent.status.label("status"),
-            PlanEvent.inspection.label("inspection"),
-            func.count(PlanEvent.inspection)
-            .over(partition_by=PlanEvent.plan_id, order_by=order)
-            .label("seen"),
+            func.row_number()
+            .over(
+                partition_by=(PlanEvent.plan_id, PlanEvent.business_date),
+                order_by=PlanEvent.id.desc(),
+            )
+            .label("rn"),
         )
         .join(Batch, Batch.id == PlanEvent.batch_id)
         .where(
-            or_(PlanEvent.status.is_not(None), PlanEvent.inspection.is_not(None)),
+            PlanEvent.status.is_not(None),
             PlanEvent.business_date <= last,
             view.visible(),
+            view.among("plan", PlanEvent.plan_id),
         )
-        .subquery("plan_checks_events")
-    )
-    # the inspection in force at each event: the first of its group (groups begin at
-    # each inspection, in recording order)
-    in_force = select(
-        events.c.rid,
-        events.c.dated,
-        events.c.eid,
-        events.c.status,
-        func.first_value(events.c.inspection)
-        .over(partition_by=(events.c.rid, events.c.seen), order_by=(events.c.dated, events.c.eid))
-        .label("inspected"),
-    ).subquery("plan_checks_in_force")
-    last_of_day = (
-        select(
-            in_force.c.rid,
-            in_force.c.dated,
-            in_force.c.status,
-            in_force.c.inspected,
-            func.row_number()
-            .over(partition_by=(in_force.c.rid, in_force.c.dated), order_by=in_force.c.eid.desc())
-            .label("rn"),
-        )
-        .where(in_force.c.status.is_not(None))
         .subquery("plan_checks_last")
     )
-    uninspected = case(
-        (
-            and_(
-                last_of_day.c.status == "resumed",
-                or_(last_of_day.c.inspected.is_(None), last_of_day.c.inspected != "passed"),
-            ),
-            1,
-        ),
-        else_=0,
-    )
+    flag = uninspected(view, events.c.rid, events.c.dated, events.c.eid, events.c.status)
     return (
-        select(last_of_day.c.rid, last_of_day.c.dated, uninspected.label("uninspected"))
-        .where(last_of_day.c.rn == 1)
+        select(events.c.rid, events.c.dated, flag.label("uninspected"))
+        .where(events.c.rn == 1)
         .subquery("resumption_checks")
     )
 
@@ -310,7 +350,7 @@ def with_merges(session, view: View) -> View:
         elif mine is not None:
             going_on[keep] = mine
     merged = tuple(sorted((dup, final(dup)) for dup in into))
-    return View(view.as_of, view.known_at, merged, frozenset(dropped))
+    return replace(view, merged=merged, dropped_plans=frozenset(dropped))
 
 
 def counting_plans(session, enterprise_ids: Iterable[int]) -> dict[int, int]:

@@ -11,15 +11,17 @@ but for the enterprises' attributes, held as tuples.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .asof import View, enterprise_since, latest, records, with_merges
+from .asof import View, enterprise_since, records, with_merges
 from .layouts import ENTERPRISE_COLUMNS
 from .models import (
+    EVENT_FIELDS,
+    EVENT_MODELS,
     Batch,
     District,
     EnterpriseEvent,
@@ -27,7 +29,6 @@ from .models import (
     Plan,
     PlanEvent,
     Problem,
-    ProblemEvent,
 )
 from .timeline import Timeline
 
@@ -42,6 +43,14 @@ _BATCH = 2000  # rows fetched at a time by the long queries
 def _stream(session: Session, query) -> Iterator:
     """The rows of a long query, fetched a batch at a time (Core: no ORM row overhead)."""
     return session.connection().execution_options(yield_per=_BATCH).execute(query)
+
+
+def narrowed(view: View, district_codes: list[str] | None) -> View:
+    """The view reading only what enterprises ever in these districts recorded (a list
+    of a district does not hold the city): View.districts."""
+    if not district_codes:
+        return view
+    return replace(view, districts=tuple(sorted(district_codes)))
 
 
 def _district_names(session: Session) -> dict[str, str]:
@@ -77,7 +86,7 @@ def enterprise_table(
     ten attributes, and ten as-of windows (one per field) cost far more than
     reading the events once.  Tuples, not dicts: a third of the memory.
     """
-    view = with_merges(session, view)
+    view = with_merges(session, narrowed(view, district_codes))
     since_q = enterprise_since(view)
     members = {
         eid
@@ -93,7 +102,7 @@ def enterprise_table(
             *(getattr(event, f) for f in ENTERPRISE_FIELDS),
         )
         .join(Batch, Batch.id == event.batch_id)
-        .where(view.visible())
+        .where(view.visible(), view.among("enterprise", event.enterprise_id))
         .order_by(event.enterprise_id, event.business_date, event.id)
     )
     if enterprise_id is not None:
@@ -144,13 +153,19 @@ def enterprise_rows(
     return [{"id": eid, **state} for eid, state in states.items()]
 
 
-def _last_status_date(model, owner: str, status: str, view: View):
+def _last_status_date(kind: str, status: str, view: View):
     """Per record: the business date of its latest event setting `status`, as of the view."""
+    model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
     return (
         select(rid.label("rid"), func.max(model.business_date).label("dated"))
         .join(Batch, Batch.id == model.batch_id)
-        .where(model.status == status, model.business_date <= view.as_of, view.visible())
+        .where(
+            model.status == status,
+            model.business_date <= view.as_of,
+            view.visible(),
+            view.among(kind, rid),
+        )
         .group_by(rid)
         .subquery(f"{model.__tablename__}_{status}_on")
     )
@@ -170,6 +185,62 @@ def plan_rows(
     )
 
 
+_PLAN_FIELDS = EVENT_FIELDS["plan"]
+
+
+def _plan_states(session: Session, view: View, enterprise_id: int | None) -> Iterator[tuple]:
+    """Per plan in the ledger as of the view, in id order: (plan id, enterprise id, its
+    fields as of D, inspected_on, resumed_on).
+
+    One ordered pass over the plan events, each plan's events folded by
+    timeline.Timeline (the one as-of fold) as they stream by, like the enterprises'
+    (enterprise_table): six as-of windows and a join of them cost more than reading
+    the events once, and nothing of the city is held.  `inspected_on` is the date of
+    the event that set the inspection in force (asof.latest's `dated`), `resumed_on`
+    the latest resumption dated by D.  With `enterprise_id`, only the plans that
+    count for that enterprise are read.
+    """
+    query = (
+        select(
+            PlanEvent.plan_id,
+            Plan.enterprise_id,
+            PlanEvent.business_date,
+            PlanEvent.id,
+            *(getattr(PlanEvent, f) for f in _PLAN_FIELDS),
+        )
+        .join(Plan, Plan.id == PlanEvent.plan_id)
+        .join(Batch, Batch.id == PlanEvent.batch_id)
+        .where(view.visible(), view.among("plan", PlanEvent.plan_id))
+        .order_by(PlanEvent.plan_id, PlanEvent.business_date, PlanEvent.id)
+    )
+    if enterprise_id is not None:  # its plan, or the one it took over in a merge
+        query = query.where(view.owner(Plan.enterprise_id) == enterprise_id)
+
+    def fold(pid: int, eid: int, history: Timeline) -> tuple | None:
+        if history.since() > view.as_of:
+            return None
+        inspected_on = resumed_on = None
+        for when, _order, values in history.events:
+            if when > view.as_of:
+                break
+            if "inspection" in values:
+                inspected_on = when
+            if values.get("status") == "resumed":
+                resumed_on = when
+        return pid, eid, history.state(view.as_of), inspected_on, resumed_on
+
+    current, owner, history = None, None, Timeline()
+    for row in _stream(session, query):
+        if row[0] != current:
+            if current is not None and (done := fold(current, owner, history)):
+                yield done
+            current, owner, history = row[0], row[1], Timeline()
+        values = {f: v for f, v in zip(_PLAN_FIELDS, row[4:], strict=True) if v is not None}
+        history.events.append((row[2], row[3], values))  # rows come in order
+    if current is not None and (done := fold(current, owner, history)):
+        yield done
+
+
 def iter_plan_rows(
     *,
     session: Session,
@@ -178,43 +249,27 @@ def iter_plan_rows(
     enterprise_id: int | None = None,
     with_enterprise_id: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    view = with_merges(session, view)  # a merged enterprise's records count for the kept one
+    # a merged enterprise's records count for the kept one; read only the districts'
+    view = with_merges(session, narrowed(view, district_codes))
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
-    plans, _since = records("plan", view, ("status", "planned_on", "returned", "reason", "note"))
-    plans = plans.subquery("plans")
-    inspection = latest("plan", "inspection", view)
-    resumed = _last_status_date(PlanEvent, "plan_id", "resumed", view)
-    query = (
-        select(
-            plans,
-            Plan.enterprise_id,
-            inspection.c.value.label("inspection"),
-            inspection.c.dated.label("inspected_on"),
-            resumed.c.dated.label("resumed_on"),
-        )
-        .join(Plan, Plan.id == plans.c.id)
-        .outerjoin(inspection, inspection.c.rid == plans.c.id)
-        .outerjoin(resumed, resumed.c.rid == plans.c.id)
-        .order_by(plans.c.id)
-    )
-    for row in _stream(session, query):
-        owner = view.keep(row.enterprise_id)
+    for pid, eid, state, inspected_on, resumed_on in _plan_states(session, view, enterprise_id):
+        owner = view.keep(eid)
         ent = ents.get(owner)
-        if ent is None or row.id in view.dropped_plans:
+        if ent is None or pid in view.dropped_plans:
             continue
         yield {
-            "id": row.id,
+            "id": pid,
             **dict(zip(ENTERPRISE_FIELDS, ent, strict=True)),
-            "status": row.status,
-            "planned_on": row.planned_on,
-            "inspected_on": row.inspected_on,
-            "inspection": row.inspection,
-            "resumed_on": row.resumed_on,
-            "returned": row.returned,
-            "reason": row.reason,
-            "note": row.note,
+            "status": state.get("status"),
+            "planned_on": state.get("planned_on"),
+            "inspected_on": inspected_on if "inspection" in state else None,
+            "inspection": state.get("inspection"),
+            "resumed_on": resumed_on,
+            "returned": state.get("returned"),
+            "reason": state.get("reason"),
+            "note": state.get("note"),
             **({"enterprise_id": owner} if with_enterprise_id else {}),
         }
 
@@ -243,14 +298,15 @@ def iter_problem_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    view = with_merges(session, view)  # a merged enterprise's records count for the kept one
+    # a merged enterprise's records count for the kept one; read only the districts'
+    view = with_merges(session, narrowed(view, district_codes))
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )
     fields = ("category", "description", "department", "deadline", "status", "resolution")
     problems, _since = records("problem", view, fields)
     problems = problems.subquery("problems")
-    resolved = _last_status_date(ProblemEvent, "problem_id", "resolved", view)
+    resolved = _last_status_date("problem", "resolved", view)
     query = (
         select(
             problems,
@@ -307,7 +363,8 @@ def iter_labour_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    view = with_merges(session, view)  # a merged enterprise's records count for the kept one
+    # a merged enterprise's records count for the kept one; read only the districts'
+    view = with_merges(session, narrowed(view, district_codes))
     ents = enterprise_table(
         session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
     )

@@ -14,6 +14,7 @@ document); rendering happens in render.py.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    or_,
     select,
     union_all,
 )
@@ -36,8 +38,9 @@ from . import clock
 from .asof import (
     View,
     enterprise_since,
+    ever_in,
     first_dates,
-    resumption_checks,
+    uninspected,
     with_merges,
     withdrawn_problems,
 )
@@ -57,6 +60,7 @@ from .spans import (
     by_position,
     containing,
     drop,
+    earlier,
     fill_back,
     later,
     segments,
@@ -225,54 +229,63 @@ def _in_scope(scope, eid, at):
 # --------------------------------------------------------------------------- plans
 
 
-def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally: Tally) -> None:
-    status = span_query("plan", "status", window).subquery("status_spans")
-    # a resumption without a passed inspection before it (asof.resumption_checks: the
-    # one rule `check` follows too)
-    checks = resumption_checks(window.view, window.last)
-    # the first resumption of each plan: resumed_ever from its day on
-    first_resumed = (
-        select(PlanEvent.plan_id.label("rid"), func.min(PlanEvent.business_date).label("on"))
+def _status_spans(window: Window):
+    """The spans of the plans' status (spans.span_query's rule) with, per span, what the
+    plan figures need of the history before it, from the same ordered pass over the
+    status events: `ever` (a resumption dated by the span's date: resumed_ever),
+    `today_on` (the span's date, when a resumption is dated that day: resumed_today) and
+    `uninspected` (asof.uninspected, at the status the span holds)."""
+    view = window.view
+    ordered = {
+        "partition_by": PlanEvent.plan_id,
+        "order_by": (PlanEvent.business_date, PlanEvent.id),
+    }
+    resumed_on = case((PlanEvent.status == "resumed", PlanEvent.business_date))
+    events = (
+        select(
+            PlanEvent.plan_id.label("rid"),
+            PlanEvent.status.label("value"),
+            PlanEvent.business_date.label("dated"),
+            PlanEvent.id.label("eid"),
+            func.lead(PlanEvent.business_date).over(**ordered).label("next"),
+            # the latest resumption up to this event (its day's events all come before the
+            # last of them, the only one that makes a span)
+            func.max(resumed_on).over(**ordered).label("resumed_by"),
+        )
         .join(Batch, Batch.id == PlanEvent.batch_id)
         .where(
-            PlanEvent.status == "resumed",
+            PlanEvent.status.is_not(None),
             PlanEvent.business_date <= window.last,
-            window.view.visible(),
+            view.visible(),
+            view.among("plan", PlanEvent.plan_id),
         )
-        .group_by(PlanEvent.plan_id)
-        .subquery("first_resumed")
+        .subquery("status_events")
     )
-    # a resumption dated the status's day (a status set in the window): resumed_today then
-    resumed_that_day = (
-        select(PlanEvent.id)
-        .join(Batch, Batch.id == PlanEvent.batch_id)
-        .where(
-            PlanEvent.plan_id == status.c.rid,
-            PlanEvent.business_date == status.c.dated,
-            PlanEvent.status == "resumed",
-            window.view.visible(),
-        )
-        .exists()
-    )
-    uninspected = case((and_(status.c.value == "resumed", checks.c.uninspected == 1), 1), else_=0)
+    first, stop = window.first_literal(), window.stop_literal()
+    start = later(events.c.dated, first)
+    end = earlier(func.coalesce(events.c.next, stop), stop)
+    last_of_day = or_(events.c.next.is_(None), events.c.next > events.c.dated)
+    return select(
+        events.c.rid,
+        events.c.value,
+        start.label("start"),
+        end.label("stop"),
+        case((events.c.resumed_by.is_not(None), 1), else_=0).label("ever"),
+        case(
+            (and_(events.c.dated >= first, events.c.resumed_by == events.c.dated), events.c.dated)
+        ).label("today_on"),
+        uninspected(view, events.c.rid, events.c.dated, events.c.eid, events.c.value).label(
+            "uninspected"
+        ),
+    ).where(last_of_day, start < end)
+
+
+def _plans(session: Session, window: Window, scope, all_enterprises: bool, tally: Tally) -> None:
     status = span_table(
         session,
         "w_status",
         String,
-        select(
-            status.c.rid,
-            status.c.value,
-            status.c.dated,
-            status.c.start,
-            status.c.stop,
-            case((first_resumed.c.on <= status.c.dated, 1), else_=0).label("ever"),
-            case(
-                (and_(status.c.dated >= window.first_literal(), resumed_that_day), status.c.dated)
-            ).label("today_on"),
-            uninspected.label("uninspected"),
-        )
-        .outerjoin(checks, and_(checks.c.rid == status.c.rid, checks.c.dated == status.c.dated))
-        .outerjoin(first_resumed, first_resumed.c.rid == status.c.rid),
+        _status_spans(window),
         extra=[Column("ever", Integer), Column("today_on", Date), Column("uninspected", Integer)],
     )
     returned = span_table(session, "w_returned", Integer, span_query("plan", "returned", window))
@@ -563,6 +576,7 @@ def _active(session: Session, window: Window, scope) -> set[tuple[date, str]]:
             EnterpriseEvent.business_date.between(first, last),
             EnterpriseEvent.merged_into.is_(None),
             *inside,
+            view.among("enterprise", view.owner(EnterpriseEvent.enterprise_id)),
         )
     ]
     for identity, model, owner in (
@@ -574,7 +588,11 @@ def _active(session: Session, window: Window, scope) -> set[tuple[date, str]]:
             select(view.owner(identity.enterprise_id), model.business_date)
             .join(model, getattr(model, owner) == identity.id)
             .join(Batch, Batch.id == model.batch_id)
-            .where(model.business_date.between(first, last), *inside)
+            .where(
+                model.business_date.between(first, last),
+                *inside,
+                view.among("enterprise", view.owner(identity.enterprise_id)),
+            )
         )
         if identity is Problem:  # a withdrawn problem was never a fact of any day
             part = part.where(Problem.id.not_in(withdrawn_problems(view)))
@@ -663,16 +681,23 @@ def daily(
 
     generated_at = generated_at or clock.now_utc()
     seen = known_at or generated_at
-    window = Window(first, last, seen, with_merges(session, View(last, seen)))
     members = members_of(session, district)
     city = members != [district]
     codes = [d.code for d in members]
+    view = with_merges(session, View(last, seen))
+    ever = None
+    if not city:  # a district's report reads only what its enterprises (ever in it) recorded
+        query = ever_in(codes).distinct()
+        ever = temp_table(session, "w_ever_in", [Column("eid", Integer)], query, index=("eid",))
+        view = replace(view, districts=tuple(codes), ever_in=ever)
+    window = Window(first, last, seen, view)
     scope = _scope(session, window, codes)
     tally = Tally(window)
     _plans(session, window, scope, all_enterprises, tally)
     _problems(session, window, scope, tally)
     _labour(session, window, scope, tally)
     active = _active(session, window, scope)
+    drop(session, scope, ever)
     series = tally.series()
     extras = _extras(series)
     stamps = {

@@ -28,7 +28,7 @@ record and start), dropped when their figures are counted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -64,7 +64,7 @@ class Window:
     first: date
     last: date
     known_at: datetime | None = None
-    merges: View | None = None  # the merges known at known_at (asof.with_merges)
+    merges: View | None = None  # merges known at known_at, districts (asof.View)
 
     @property
     def stop(self) -> date:
@@ -75,7 +75,7 @@ class Window:
     def view(self) -> View:
         if self.merges is None:
             return View(self.last, self.known_at)
-        return View(self.last, self.known_at, self.merges.merged, self.merges.dropped_plans)
+        return replace(self.merges, as_of=self.last, known_at=self.known_at)
 
     @property
     def days(self) -> list[date]:
@@ -148,7 +148,12 @@ def span_query(
         .join(Batch, Batch.id == model.batch_id)
         # events dated after the window cannot change a day of it (fill_back reads a
         # fallback's first value wherever it is dated)
-        .where(column.is_not(None), model.business_date <= window.last, window.view.visible())
+        .where(
+            column.is_not(None),
+            model.business_date <= window.last,
+            window.view.visible(),
+            window.view.among(kind, rid),
+        )
         .subquery(f"{kind}_{field}_events")
     )
     # an event followed by another of the same day holds for no day at all
