@@ -350,7 +350,7 @@ sqlite3.register_adapter(bool, int)
 
 
 def among(column, ids: list[int]):
-    """`column IN ids` for sorted ids, as a range when they are mostly neighbours.
+    """`column IN ids` for sorted, non-empty ids, as a range when they are mostly neighbours.
 
     The records a sheet names are neighbours (ids follow the rows that made them);
     a range reads the index once and binds two values instead of thousands, which
@@ -358,6 +358,7 @@ def among(column, ids: list[int]):
     take in records not asked for: the caller passes those by.
     """
     low, high = ids[0], ids[-1]
+    assert low <= high, "among() takes sorted ids"
     if high - low < 2 * len(ids):
         return column.between(low, high)
     return column.in_(ids)

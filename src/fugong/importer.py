@@ -690,10 +690,10 @@ def _enterprises(session: Session, column: str, values: set[str]) -> list[tuple]
             part = wanted[start : start + 5000]
             # PostgreSQL takes the values as one array (a list of thousands of
             # placeholders costs the driver and the planner more than the look-up)
-            among = f"IN ({', '.join('?' * len(part))})" if sqlite else "= ANY(%s)"
+            match = f"IN ({', '.join('?' * len(part))})" if sqlite else "= ANY(%s)"
             cursor.execute(
                 "SELECT e.id, e.uscc, e.name_key, e.district, e.name, e.merged_into "  # noqa: S608
-                f"FROM enterprise e WHERE e.{column} {among} "
+                f"FROM enterprise e WHERE e.{column} {match} "
                 "AND (e.live OR e.merged_into IS NOT NULL)",
                 part if sqlite else (part,),
             )

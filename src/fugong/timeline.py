@@ -117,8 +117,13 @@ def load(session, kind: str, ids: Iterable[int], view: View | None = None) -> di
     found: dict[int, Timeline] = {rid: Timeline() for rid in wanted}
     if not wanted:
         return found
-    # Core, not the ORM: plain tuples (an import loads hundreds of thousands)
-    conn = session if isinstance(session, Connection) else session.connection()
+    # Core, not the ORM: plain tuples (an import loads hundreds of thousands).  Core
+    # does not autoflush: events a session holds unwritten are written first.
+    if isinstance(session, Connection):
+        conn = session
+    else:
+        session.flush()
+        conn = session.connection()
     model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
     fields = EVENT_FIELDS[kind]
