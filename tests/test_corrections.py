@@ -182,6 +182,20 @@ def test_a_former_name_finds_its_enterprise_and_says_the_current_one(cli):
     )
 
 
+def test_a_rename_backdated_by_the_former_name_says_the_name_it_wrote(cli):
+    # the rename's date moves back: the enterprise cache is rewritten inside the
+    # command, and what the command says after its commit must still be readable
+    run(cli, "enterprise add 丁公司 --district 沙湾 --date 2020-02-01")
+    run(cli, "enterprise edit 丁公司 --name 丁公司新 --date 2020-02-18")
+    result = ok(cli("enterprise", "edit", "丁公司", "--name", "丁公司新", "--date", "2020-02-12"))
+    assert result.stdout == "#1 已修改: 企业名称=丁公司新\n"
+    assert result.stderr == "（按曾用名找到; 现名: #1 丁公司新）\n"
+    shown = json.loads(
+        ok(cli("enterprise", "show", "1", "--as-of", "2020-02-13", "--format", "json")).stdout
+    )
+    assert shown["name"] == "丁公司新"
+
+
 def test_a_sheet_carries_a_problems_corrections(ledger_with_a_problem, tmp_path):
     cli = ledger_with_a_problem
     sheet = tmp_path / "p.csv"

@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from . import clock
 from .db import Ledger, is_busy
-from .models import EVENT_FIELDS, EVENT_MODELS, Batch, EnterpriseEvent
+from .models import EVENT_FIELDS, EVENT_MODELS, Batch, Enterprise, EnterpriseEvent
 from .rules import Decision
 from .values import name_key
 
@@ -212,7 +212,13 @@ def refresh_enterprises(session: Session, ids: Iterable[int]) -> None:
             session.execute(
                 text("UPDATE enterprise SET live = false, merged_into = NULL WHERE id = :id"), gone
             )
-    session.expire_all()  # the ORM's copies of those rows are stale now
+    # The ORM's copies of those rows are stale now: read them again (not only
+    # expire them), so what a command says after its commit, its session closed,
+    # is what it wrote (a backdated rename found by the old name says the new one).
+    rewritten = set(wanted)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Enterprise) and inspect(obj).identity[0] in rewritten:
+            session.refresh(obj)
 
 
 def refresh_live(session: Session, batch_id: int) -> None:
