@@ -88,12 +88,17 @@ def fresh_rows(block: RowBlock, good: list[int], layout: str, importer: Importer
             if new:
                 candidates.append(k)
     if layout != "plans":
-        return [(k, None) for k in candidates]
+        return [(k, None, True) for k in candidates]
     return list(_plan_decisions(block, candidates, importer))
 
 
 def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
-    """(row, its plan's decision) for the rows whose plan the rules allow."""
+    """(row, its plan's decision, whether the row then restates its plan) for the
+    rows whose plan the rules allow.
+
+    The enterprise a fresh row creates records the row's attributes as given, as
+    of the import's date, so the row restates it (memo.py may remember the row)
+    when it also restates the plan the decision makes."""
     n = len(block)
     column = {c: block.columns.get(c, [None] * n) for c in PLAN_COLUMNS}
     on, today = importer.default_date, importer.today
@@ -101,10 +106,10 @@ def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
     # On an empty history the decision depends on the change alone, and a sheet
     # repeats the same few statuses and dates: each distinct change is decided
     # once (the decisions are only read from here on).
-    decided: dict[PlanChange, rules.Decision | None] = {}
+    decided: dict[PlanChange, tuple[rules.Decision | None, bool]] = {}
     for k in rows:
         if all(values[k] is None for values in makes):
-            yield k, None
+            yield k, None, True
             continue
         change = PlanChange(
             on=on,
@@ -120,13 +125,16 @@ def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
         if change not in decided:
             try:
                 decision = rules.plan_changes(_EMPTY, change, today=today, restating=True)
-                decided[change] = decision if decision else None
             except Refusal:
-                decided[change] = _REFUSED
-        decision = decided[change]
+                decided[change] = (_REFUSED, False)
+            else:
+                made = Timeline((on, i, values) for i, (on, values) in enumerate(decision.changes))
+                restates = not decision or rules.restates_plan(made, change)
+                decided[change] = (decision if decision else None, restates)
+        decision, restates = decided[change]
         if decision is _REFUSED:
             continue  # the general way refuses it, in the rule's words
-        yield k, decision
+        yield k, decision, restates
 
 
 def _all_fresh(block: RowBlock, good: list[int], usccs, names, districts) -> bool:
@@ -153,6 +161,7 @@ class FreshWriter:
         self.default_date = importer.default_date
         self.mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
         self.created = False
+        self.written: list[tuple[int, int, int | None]] = []  # (row, enterprise, plan)
 
     def _create(self) -> None:
         columns = ", ".join(f'"{c}" {_TYPES.get(c, "VARCHAR")}' for c in STAGED)
@@ -173,16 +182,16 @@ class FreshWriter:
             return "k SERIAL PRIMARY KEY"
         return "k INTEGER PRIMARY KEY"
 
-    def write(self, block: RowBlock, rows: list[tuple[int, Any]]) -> dict[str, int]:
-        """Write the rows (block indexes with their plan decisions); ids come from the
-        importer's next_id, which is advanced.  Returns how many enterprises and
-        plans were created."""
+    def write(self, block: RowBlock, rows: list[tuple[int, Any, bool]]) -> dict[str, int]:
+        """Write the rows (block indexes with their plan decisions, as fresh_rows gives
+        them); ids come from the importer's next_id, which is advanced.  Returns how
+        many enterprises and plans were created; `written` says which ids each row got."""
         if not rows:
             return {}
         if not self.created:
             self._create()
         next_id = self.importer.next_id
-        indexes = [k for k, _decision in rows]
+        indexes = [k for k, *_rest in rows]
         pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda seq: (seq[indexes[0]],))
         n = len(indexes)
         first = next_id["enterprise"]
@@ -192,7 +201,7 @@ class FreshWriter:
         plan_events: list[tuple] = []
         fields = EVENT_FIELDS["plan"]
         lines = pick(block.lines)
-        for i, (_k, decision) in enumerate(rows):
+        for i, (_k, decision, _restates) in enumerate(rows):
             if decision is None:
                 continue
             plan_ids[i] = pid = next_id["plan"]
@@ -228,6 +237,7 @@ class FreshWriter:
                 plan_events,
             )
         self._run(f"DELETE FROM {STAGE}")
+        self.written = list(zip(indexes, enterprise_ids, plan_ids, strict=True))
         self.unit.counted(n + len(plan_events))
         created = {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
         return {kind: count for kind, count in created.items() if count}

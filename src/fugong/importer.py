@@ -30,6 +30,7 @@ from .errors import RowError, SheetError
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
 from .layouts import ENTERPRISE_COLUMNS
+from .memo import MEMO_LAYOUTS, Memo, digests
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
@@ -51,6 +52,9 @@ ANALYZED = ("batch", *ID_TABLES, *(model.__tablename__ for model, _id in EVENT_M
 # Rows creating their records take the set-based way of fresh.py; a test turns it
 # off to compare with the general way.
 FRESH_WAY = True
+# Rows a sheet sent before passes by through the sheet memo (memo.py); a test turns
+# it off to compare with the rules deciding every row.
+MEMO_WAY = True
 ENTERPRISE_ROW = ["id", "name", "name_key", "district", "uscc"]
 PROBLEM_ROW = ["id", "enterprise_id", "ref", "raised_on", "description_key"]
 LABOUR_ROW = ["id", "enterprise_id", "job_type", "raised_on"]
@@ -191,6 +195,11 @@ class Importer:
             ).first()
             is not None
         )
+        # Rows of this chunk checked to restate the ledger (memo.py), with how many
+        # events their records had then: (line, enterprise, its events, plan, its events).
+        self.memo_rows = layout in MEMO_LAYOUTS
+        self.row_memo: list[tuple] = []
+        self.row_restates = False
         self._reset()
 
     # ---------------------------------------------------------------- look-ups
@@ -240,18 +249,7 @@ class Importer:
             return
         self._load_timelines("enterprise", found.values())
         if self.layout == "plans":
-            if self.merges:  # a plan taken over in a merge is the kept enterprise's
-                owned = counting_plans(self.session, ids)
-            else:
-                wanted = sorted(ids)
-                owned = {
-                    eid: pid
-                    for eid, pid in self.session.connection().execute(
-                        select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted))
-                    )
-                    if eid in found
-                }
-            for eid, pid in owned.items():
+            for eid, pid in self.plans_of(ids).items():
                 self.plans[eid] = Ref(pid)
             self._load_timelines("plan", self.plans.values())
         elif self.layout == "problems":
@@ -290,6 +288,20 @@ class Importer:
             ):
                 self.labour[(eid, job)] = Ref(lid, raised=raised)
             self._load_timelines("labour", self.labour.values())
+
+    def plans_of(self, ids: list[int]) -> dict[int, int]:
+        """The plan a row naming each of these enterprises means (enterprise -> plan)."""
+        if self.merges:  # a plan taken over in a merge is the kept enterprise's
+            return counting_plans(self.session, ids)
+        wanted = sorted(ids)
+        found = set(wanted)
+        return {
+            eid: pid
+            for eid, pid in self.session.connection().execute(
+                select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted))
+            )
+            if eid in found
+        }
 
     def prefetch_block(self, block: RowBlock, good: list[int]) -> None:
         """prefetch() for the good rows of a parsed block, from its columns."""
@@ -465,6 +477,12 @@ class Importer:
                 self.by_uscc[uscc] = ref
             self.by_name.setdefault((key, district), ref)
             self._apply("enterprise", ref, decision, line)
+            if self.memo_rows:
+                wanted = {"uscc": uscc, "name": name, "district": district}
+                wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
+                self.row_restates = rules.restates_enterprise(
+                    ref.timeline, wanted, self.default_date
+                )
             return ref
         if (uscc is not None and uscc in self.alias_usccs) or (
             uscc is None and (key, district) in self.alias_names
@@ -473,6 +491,7 @@ class Importer:
         wanted = {"uscc": uscc, "name": name, "district": district}
         wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
         if rules.restates_enterprise(ref.timeline, wanted, self.default_date):
+            self.row_restates = True
             return ref  # what the ledger holds: the rules would record nothing
         stored = ref.timeline.state(self.default_date, fallback=True)
         target = (key if name is not None else None, district or stored.get("district"))
@@ -495,6 +514,8 @@ class Importer:
         if not ref.new and {"uscc", "name", "district"} & changed.keys():
             self.chunk_dirty.add(ref.id)
         self._apply("enterprise", ref, decision, line)
+        if self.memo_rows:
+            self.row_restates = rules.restates_enterprise(ref.timeline, wanted, self.default_date)
         return ref
 
     # ---------------------------------------------------------------- ledgers
@@ -504,6 +525,8 @@ class Importer:
         before = self.order
         self.row_superseded = False
         self.row_withdrawn = False
+        self.row_restates = False
+        self.row_plan: Ref | None = None
         own = values.get("raised_on") if self.layout in ("problems", "labour") else None
         ent = self.enterprise(values, line, own)
         if self.layout == "plans":
@@ -512,10 +535,16 @@ class Importer:
             self._problem(ent, values, line)
         elif self.layout == "labour":
             self._labour(ent, values, line)
+        if self.row_restates and self.memo_rows:
+            plan = self.row_plan
+            self.row_memo.append(
+                (line, ent, len(ent.timeline.events), plan, plan and len(plan.timeline.events))
+            )
         return self.order != before
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
-        ref = self.plans.get(ent.id)
+        # (row_restates: whether the row now says only what the plan's history holds)
+        ref = self.row_plan = self.plans.get(ent.id)
         if ref is None and not makes_plan(v):
             return  # a row with enterprise attributes only
         change = plan_change(v, self.default_date)
@@ -525,11 +554,14 @@ class Importer:
         decision = rules.plan_changes(history, change, today=self.today, restating=True)
         if ref is None:
             if not decision:
-                return
+                return  # no plan, none made: the same again on any date
             ref = Ref(self._new_id("plan"), new=True)
             self.plans[ent.id] = ref
             self._identity("plan", ent, ref)
         self._apply("plan", ref, decision, line)
+        self.row_plan = ref
+        if self.row_restates:
+            self.row_restates = rules.restates_plan(ref.timeline, change)
 
     def _problem(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         raised = v.get("raised_on") or self.default_date
@@ -601,9 +633,16 @@ class Importer:
 
     # ---------------------------------------------------------------- writing
 
+    def named(self) -> tuple[set[int], set[int]]:
+        """The enterprises and plans the rows prefetched for may name (and change)."""
+        enterprises = {ref.id for ref in self.by_uscc.values()}
+        enterprises.update(ref.id for ref in self.by_name.values())
+        return enterprises, {ref.id for ref in self.plans.values()}
+
     def begin_chunk(self, rows: list[dict[str, Any]], *, prefetch: bool = True) -> None:
         """Start applying rows; `prefetch=False` when prefetch_block fetched for them."""
         self._mark = (dict(self.next_id), self.order)
+        self.row_memo = []
         if prefetch:
             self.prefetch(rows)
 
@@ -650,6 +689,13 @@ class Importer:
         self.flush()
         sync_sequences(self.session)
         self.unit.counted(self.events_written, cache=self.cache_dirty)
+
+
+def _without(rows: list[int], dropped: list[int]) -> list[int]:
+    if not dropped:
+        return rows
+    gone = set(dropped)
+    return [k for k in rows if k not in gone]
 
 
 def plan_change(v: dict[str, Any], on: date) -> PlanChange:
@@ -834,6 +880,7 @@ def import_sheet(
                     summary.rows += len(outcome)
                     summary.unchanged += outcome.count(False)
                     summary.superseded += superseded
+                    checked.extend(importer.row_memo)
                 else:  # everything will be rolled back: only the errors matter now
                     importer.abandon_chunk()
                 return
@@ -844,26 +891,78 @@ def import_sheet(
             else None
         )
 
+        memo = Memo(importer) if layout in MEMO_LAYOUTS and MEMO_WAY else None
+        checked: list[tuple] = []  # rows of the block found to restate (Importer.row_memo)
+
         def apply_block(block: RowBlock, good: list[int]) -> None:
+            codes: dict[int, bytes | None] = {}
+            passed: list[int] = []
+            if memo is not None:
+                codes = dict(zip(good, digests(block, good, layout), strict=True))
+                passed = memo.passed(block, good, [codes[k] for k in good])
+                good = _without(good, passed)
             general, prefetched = good, False
-            if fresh is not None:
+            if (fresh is not None or passed) and good:
                 importer.prefetch_block(block, good)
                 prefetched = True
+            if memo is not None and passed and good:
+                # a row going through the rules may change what a passed row names:
+                # then that row goes through the rules too, in its place in the sheet
+                memo.touch(*importer.named())
+                kept = memo.untouched(passed)
+                if len(kept) < len(passed):
+                    good = general = sorted([*good, *_without(passed, kept)])
+                    importer.prefetch_block(block, good)
+                    passed = kept
+            summary.rows += len(passed)
+            summary.unchanged += len(passed)
+            made: list[tuple[int, int, int | None, Any]] = []
+            if fresh is not None and good:
                 found = bool(importer.by_uscc or importer.by_name)
                 created = fresh_rows(block, good, layout, importer, found)
                 if created:
                     prefetched = False  # what the general rows may name has changed
                     importer.summary_created.update(fresh.write(block, created))
                     summary.rows += len(created)
-                    taken = {k for k, _decision in created}
+                    taken = {k for k, *_rest in created}
                     general = [k for k in good if k not in taken]
+                    made = [
+                        (k, eid, pid, decision)
+                        for (k, eid, pid), (_k, decision, restates) in zip(
+                            fresh.written, created, strict=True
+                        )
+                        if restates
+                    ]
             for k in general:
                 row = block.row(k)
                 if row.name_key is not None:
                     row.values["_name_key"] = row.name_key
                 chunk.append(row)
+            checked.clear()
             if chunk:
                 apply_chunk(prefetched)
+            if memo is not None and (skip_invalid or not summary.errors):
+                remember(block, codes, made, touched=importer.named()[0] if general else set())
+
+        def remember(block: RowBlock, codes, made, touched: set[int]) -> None:
+            """Remember the block's rows that restate the ledger as the block left it."""
+            memo.touch(touched, ())
+            for k, eid, pid, decision in made:
+                if eid in touched:
+                    continue  # a later row of the block named it
+                dates = [on for on, _values in decision.changes] if decision else []
+                memo.remember(codes[k], eid, pid, max([default_date, *dates]))
+            code_of = {block.lines[k]: codes[k] for k in codes}
+            for line, ent, events, plan, plan_events in checked:
+                if len(ent.timeline.events) != events:
+                    continue  # a later row of the block changed it
+                latest = ent.timeline.events[-1][0]
+                if plan is not None and plan.timeline.events:
+                    if len(plan.timeline.events) != plan_events:
+                        continue
+                    latest = max(latest, plan.timeline.events[-1][0])
+                memo.remember(code_of[line], ent.id, plan.id if plan else None, latest)
+            memo.flush()
 
         count = 0
         for number, block in enumerate(sheet.blocks()):

@@ -159,6 +159,23 @@ class LabourEvent(SQLModel, table=True):
     note: str | None = None
 
 
+class SheetMemo(SQLModel, table=True):
+    """A cache, not history (memo.py): per sheet layout and enterprise, the last row
+    an import found to restate the ledger, so the same row sent again is passed by
+    while nothing was recorded of its records since.  Emptying it costs only speed."""
+
+    __tablename__ = "sheet_memo"
+    layout: str = Field(primary_key=True)
+    enterprise_id: int = Field(primary_key=True)
+    digest: bytes = Field(index=True)  # blake2b-128 of the row's parsed values
+    plan_id: int | None = None
+    on_date: date  # the import's date (--date)
+    latest: date  # the latest business date of the records' history then
+    enterprise_seen: int  # enterprise_event ids up to here were recorded then
+    plan_seen: int  # plan_event ids up to here were recorded then
+    undo_seen: int  # the newest undo batch then (0: none)
+
+
 # Per ledger: the event model, its identity model, the identity column, and the
 # fields an event may carry.  Used by the as-of queries, the log and undo.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,291 @@
+"""The sheet memo: a sheet sent again costs a look-up per unchanged row, not a fold.
+
+Offices send the whole plan sheet every day; most rows say what the ledger
+already holds.  An import remembers, per enterprise, the last row it found to
+restate the ledger (`sheet_memo`: the digest of the row's parsed values, the
+enterprise and plan it named, the date it was imported as of, the latest
+business date of their history, and how far the history went then).  When a
+later import reads a row with that digest, the row is passed by, exactly as
+the rules would pass it by (rules.restates_*), if
+
+- nothing was recorded of that enterprise or its plan since (their newest event
+  ids), nothing was undone since, and the enterprise is live and still bears
+  the USCC (or, for a row without one, the name and district) the row names,
+  so the row names the same records (matching in importer.py finds the live
+  holder of a USCC or of a name in a district first; a ledger with two live
+  enterprises of one name passes no row by its name);
+- the plan the importer would find for the enterprise is the one remembered;
+- the import is as of the same date, or of a date from which on the history is
+  the same (no event of theirs after either date), so the state the rules
+  would compare the row with is the same;
+- no row of this import before it could have changed those records: rows that
+  go through the rules mark every enterprise and plan they could name as
+  touched, and a remembered row on a touched record goes through the rules too.
+
+The memo is written only for rows checked to restate the ledger as the import
+left it (importer.Importer.row_memo; fresh rows by construction), so a memo hit
+decides nothing new: it skips the work of reaching the same decision.  It is a
+cache: emptying `sheet_memo` only costs speed, and no report reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .db import executemany
+from .layouts import COLUMNS
+
+if TYPE_CHECKING:
+    from .importer import Importer
+    from .ingest import RowBlock
+
+# Layouts whose rows are remembered: those a plan or enterprise sheet sends daily.
+MEMO_LAYOUTS = ("plans", "enterprises")
+# Past this many records touched by rows that changed something, an import stops
+# looking rows up (it is then not a sheet sent again, and the set would grow).
+TOUCHED_LIMIT = 50_000
+_BLANK = "\x00"  # a blank cell in a digest (no parsed value holds it)
+_SEP = "\x1f"  # between cells; a row whose text holds it gets no digest
+
+
+def digests(block: RowBlock, rows: list[int], layout: str) -> list[bytes | None]:
+    """The digest of each row's parsed values, in the layout's column order (None:
+    the row has none and is never passed by)."""
+    n = len(block)
+    columns = []
+    for column in COLUMNS[layout]:
+        values = block.columns.get(column)
+        columns.append([_BLANK] * n if values is None else _as_text(values))
+    texts = list(map(_SEP.join, zip(*columns, strict=True)))
+    width = len(columns) - 1
+    blake, person = hashlib.blake2b, layout.encode()
+    found: list[bytes | None] = []
+    for k in rows:
+        text = texts[k]
+        if text.count(_SEP) != width:
+            found.append(None)  # a cell holds the separator: ambiguous, no digest
+        else:
+            found.append(blake(text.encode(), digest_size=16, person=person).digest())
+    return found
+
+
+def _as_text(values: list) -> list[str]:
+    """One column's values as text: each type of a column has one spelling (the
+    column's type is fixed by the layout, so text and number never meet)."""
+    spelled: dict[object, str] = {}
+    for value in set(values):
+        if value is None:
+            spelled[None] = _BLANK
+        elif isinstance(value, bool):
+            spelled[value] = "T" if value else "F"
+        elif isinstance(value, date):
+            spelled[value] = value.isoformat()
+        else:
+            spelled[value] = str(value)
+    # bool and int never share a column, so True and 1 (equal keys) cannot clash
+    return list(map(spelled.__getitem__, values))
+
+
+class Memo:
+    """Looks up and remembers the rows of one import (plans and enterprises sheets)."""
+
+    def __init__(self, importer: Importer, *, read: bool = True):
+        self.importer = importer
+        self.layout = importer.layout
+        self.on = importer.default_date
+        self.conn = importer.session.connection()
+        self.sqlite = self.conn.dialect.name == "sqlite"
+        self.undo_seen = self._scalar("SELECT max(undone_by) FROM batch") or 0
+        self.reading = read and self._scalar(
+            "SELECT 1 FROM sheet_memo WHERE layout = ? LIMIT 1", self.layout
+        )
+        # two live enterprises of one name (an older ledger's twins): a row
+        # naming that name could mean either, so no row is passed by its name
+        self.twins = bool(self._scalar("SELECT 1 FROM enterprise WHERE live AND twin > 0 LIMIT 1"))
+        self.touched_enterprises: set[int] = set()
+        self.touched_plans: set[int] = set()
+        # rows checked to restate the ledger in this block: (digest, enterprise,
+        # plan, latest date); written with the block's watermarks by flush()
+        self.pending: list[tuple[bytes, int, int | None, date]] = []
+
+    # ---------------------------------------------------------------- reading
+
+    def passed(self, block: RowBlock, rows: list[int], codes: list[bytes | None]) -> list[int]:
+        """The rows (of `rows`, with their digests `codes`) the memo passes by, as far
+        as the ledger goes; `untouched` may still send some of them through the rules."""
+        self.hits: dict[int, tuple] = {}
+        if not self.reading:
+            return []
+        wanted = list({code for code in codes if code is not None})
+        if not wanted:
+            return []
+        # SQLite returns the dates as the ISO text it keeps; so is the import's date
+        on = self.on.isoformat() if self.sqlite else self.on
+        entries: dict[bytes, list[tuple]] = {}
+        # (by digest alone: the digest holds the layout, and a condition on the
+        # layout would lead SQLite to read the layout's whole part of the table)
+        for entry in self._select_in(
+            "SELECT digest, layout, enterprise_id, plan_id, on_date, latest, enterprise_seen, "
+            "plan_seen, undo_seen FROM sheet_memo WHERE digest",
+            wanted,
+        ):
+            code, layout, eid, pid, on_date, latest, _seen, _plan_seen, undo_seen = entry
+            if layout != self.layout or undo_seen < self.undo_seen:
+                continue  # something was undone since: it may have been what the row met
+            if on_date != on and latest > min(on_date, on):
+                continue  # the records' history differs between the two dates
+            if eid in self.touched_enterprises or pid in self.touched_plans:
+                continue  # a row of this import before it went through the rules
+            entries.setdefault(code, []).append(entry)
+        if not entries:
+            return []
+        ids = sorted({entry[2] for found in entries.values() for entry in found})
+        identity = {
+            eid: (uscc, key, district)
+            for eid, uscc, key, district in self._select_ids(
+                "SELECT id, uscc, name_key, district FROM enterprise "
+                "WHERE live AND merged_into IS NULL AND id",
+                ids,
+            )
+        }
+        newest = dict(
+            self._select_ids(
+                "SELECT enterprise_id, max(id) FROM enterprise_event WHERE enterprise_id",
+                ids,
+                " GROUP BY enterprise_id",
+            )
+        )
+        plans = self.importer.plans_of(ids) if self.layout == "plans" else {}
+        plan_newest = dict(
+            self._select_ids(
+                "SELECT plan_id, max(id) FROM plan_event WHERE plan_id",
+                sorted(set(plans.values())),
+                " GROUP BY plan_id",
+            )
+        )
+        n = len(block)
+        usccs = block.columns.get("uscc", [None] * n)
+        districts = block.columns.get("district", [None] * n)
+        keys = block.name_keys
+        for k, code in zip(rows, codes, strict=True):
+            for entry in entries.get(code, ()):  # type: ignore[arg-type]
+                eid, pid, seen, plan_seen = entry[2], entry[3], entry[6], entry[7]
+                held = identity.get(eid)
+                if held is None or newest.get(eid, 0) > seen:
+                    continue  # gone, or something recorded of it since
+                if usccs[k] is not None:
+                    if held[0] != usccs[k]:
+                        continue  # the USCC the row names is not (only) its now
+                elif self.twins or (keys[k], districts[k]) != held[1:]:
+                    continue  # the name the row names is not (only) its now
+                if plans.get(eid) != pid:
+                    continue  # the row would now mean another plan (or none)
+                if pid is not None and plan_newest.get(pid, 0) > plan_seen:
+                    continue  # something recorded of the plan since
+                self.hits[k] = entry
+                break
+        return list(self.hits)
+
+    def touch(self, enterprises: Iterable[int], plans: Iterable[int]) -> None:
+        """Records rows going through the rules may name (and so change)."""
+        self.touched_enterprises.update(enterprises)
+        self.touched_plans.update(plans)
+        if len(self.touched_enterprises) > TOUCHED_LIMIT:
+            self.reading = False
+
+    def untouched(self, rows: list[int]) -> list[int]:
+        """Of rows `passed` returned, those whose records no row going through the
+        rules touches (so far)."""
+        kept = []
+        for k in rows:
+            entry = self.hits[k]
+            if entry[2] not in self.touched_enterprises and entry[3] not in self.touched_plans:
+                kept.append(k)
+        return kept
+
+    # ---------------------------------------------------------------- writing
+
+    def remember(self, code: bytes | None, enterprise: int, plan: int | None, latest: date):
+        """A row checked to restate the ledger as this import leaves its records."""
+        if code is not None:
+            self.pending.append((code, enterprise, plan, latest))
+
+    def forget(self, enterprises: set[int]) -> None:
+        """Rows of this block remembered before a later row touched their records."""
+        if enterprises:
+            self.pending = [row for row in self.pending if row[1] not in enterprises]
+
+    def flush(self) -> None:
+        """Write what this block remembered, with how far the history goes now."""
+        if not self.pending:
+            return
+        seen = self._scalar("SELECT max(id) FROM enterprise_event") or 0
+        plan_seen = self._scalar("SELECT max(id) FROM plan_event") or 0
+        rows = [
+            (self.layout, eid, code, pid, self.on, latest, seen, plan_seen, self.undo_seen)
+            for code, eid, pid, latest in self.pending
+        ]
+        self.pending = []
+        columns = (
+            "layout, enterprise_id, digest, plan_id, on_date, latest, enterprise_seen, "
+            "plan_seen, undo_seen"
+        )
+        if self.sqlite:
+            sql = f"INSERT OR REPLACE INTO sheet_memo ({columns}) VALUES ({', '.join('?' * 9)})"
+        else:
+            sql = (
+                f"INSERT INTO sheet_memo ({columns}) VALUES ({', '.join(['%s'] * 9)}) "
+                "ON CONFLICT (layout, enterprise_id) DO UPDATE SET digest = excluded.digest, "
+                "plan_id = excluded.plan_id, on_date = excluded.on_date, "
+                "latest = excluded.latest, enterprise_seen = excluded.enterprise_seen, "
+                "plan_seen = excluded.plan_seen, undo_seen = excluded.undo_seen"
+            )
+        executemany(self.conn, sql, rows)
+
+    # ---------------------------------------------------------------- SQL
+
+    def _scalar(self, sql: str, *params):
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
+    def _select_in(self, sql: str, values: list, *params, tail: str = "") -> list[tuple]:
+        """Rows of `sql`, which ends with the column to match against `values`."""
+        found: list[tuple] = []
+        cursor = self.conn.connection.cursor()
+        try:
+            for start in range(0, len(values), 5000):  # under every bound-parameter limit
+                part = values[start : start + 5000]
+                if self.sqlite:
+                    marks = ", ".join("?" * len(part))
+                    cursor.execute(f"{sql} IN ({marks}){tail}", (*params, *part))
+                else:  # one array: a list of placeholders costs the server more
+                    cursor.execute(f"{sql.replace('?', '%s')} = ANY(%s){tail}", (*params, part))
+                found.extend(cursor.fetchall())
+        finally:
+            cursor.close()
+        return found
+
+    def _select_ids(self, sql: str, ids: list[int], tail: str = "") -> list[tuple]:
+        """Rows of `sql`, which ends with an id column, for sorted `ids`: as a range
+        when they are neighbours (as db.among does), leaving other ids' rows out."""
+        if not ids:
+            return []
+        low, high = ids[0], ids[-1]
+        if high - low >= 2 * len(ids):
+            return self._select_in(sql, ids, tail=tail)
+        mark = "?" if self.sqlite else "%s"
+        wanted = set(ids)
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(f"{sql} BETWEEN {mark} AND {mark}{tail}", (low, high))
+            return [row for row in cursor.fetchall() if row[0] in wanted]
+        finally:
+            cursor.close()
