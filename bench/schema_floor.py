@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import time
 
-TABLES = ("batch", "enterprise", "enterprise_event", "plan", "plan_event")
+TABLES = ("batch", "enterprise", "enterprise_event", "plan", "plan_event", "sheet_memo")
 
 
 # as fugong does (src/fugong/db.py): bind None and bool without the adapter search

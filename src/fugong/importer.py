@@ -947,21 +947,27 @@ def import_sheet(
         def remember(block: RowBlock, codes, made, touched: set[int]) -> None:
             """Remember the block's rows that restate the ledger as the block left it."""
             memo.touch(touched, ())
+            latest: dict[int, date] = {}  # per decision: fresh rows share a few
             for k, eid, pid, decision in made:
                 if eid in touched:
                     continue  # a later row of the block named it
-                dates = [on for on, _values in decision.changes] if decision else []
-                memo.remember(codes[k], eid, pid, max([default_date, *dates]))
+                if id(decision) not in latest:
+                    dates = [on for on, _values in decision.changes] if decision else []
+                    latest[id(decision)] = max([default_date, *dates])
+                memo.remember(codes[k], eid, pid, latest[id(decision)])
+            if not checked:
+                memo.flush()
+                return
             code_of = {block.lines[k]: codes[k] for k in codes}
             for line, ent, events, plan, plan_events in checked:
                 if len(ent.timeline.events) != events:
                     continue  # a later row of the block changed it
-                latest = ent.timeline.events[-1][0]
+                last = ent.timeline.events[-1][0]
                 if plan is not None and plan.timeline.events:
                     if len(plan.timeline.events) != plan_events:
                         continue
-                    latest = max(latest, plan.timeline.events[-1][0])
-                memo.remember(code_of[line], ent.id, plan.id if plan else None, latest)
+                    last = max(last, plan.timeline.events[-1][0])
+                memo.remember(code_of[line], ent.id, plan.id if plan else None, last)
             memo.flush()
 
         count = 0

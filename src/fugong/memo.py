@@ -49,6 +49,19 @@ MEMO_LAYOUTS = ("plans", "enterprises")
 TOUCHED_LIMIT = 50_000
 _BLANK = "\x00"  # a blank cell in a digest (no parsed value holds it)
 _SEP = "\x1f"  # between cells; a row whose text holds it gets no digest
+# The remembered rows of some digests whose records are live, unmerged and have
+# had nothing recorded since (ends with the digest column, for Memo._select_in).
+_LOOKUP = (
+    "SELECT m.digest, m.layout, m.enterprise_id, m.plan_id, m.on_date, m.latest, "
+    "m.undo_seen, e.uscc, e.name_key, e.district "
+    "FROM sheet_memo m JOIN enterprise e ON e.id = m.enterprise_id "
+    "WHERE e.live AND e.merged_into IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM enterprise_event x "
+    "WHERE x.enterprise_id = m.enterprise_id AND x.id > m.enterprise_seen) "
+    "AND (m.plan_id IS NULL OR NOT EXISTS (SELECT 1 FROM plan_event y "
+    "WHERE y.plan_id = m.plan_id AND y.id > m.plan_seen)) "
+    "AND m.digest"
+)
 
 
 def digests(block: RowBlock, rows: list[int], layout: str) -> list[bytes | None]:
@@ -56,25 +69,32 @@ def digests(block: RowBlock, rows: list[int], layout: str) -> list[bytes | None]
     the row has none and is never passed by)."""
     n = len(block)
     columns = []
+    ambiguous = False  # a cell holds the separator: such rows get no digest
     for column in COLUMNS[layout]:
         values = block.columns.get(column)
-        columns.append([_BLANK] * n if values is None else _as_text(values))
+        if values is None:
+            columns.append([_BLANK] * n)
+            continue
+        texts, holds_separator = _as_text(values)
+        columns.append(texts)
+        ambiguous = ambiguous or holds_separator
     texts = list(map(_SEP.join, zip(*columns, strict=True)))
-    width = len(columns) - 1
     blake, person = hashlib.blake2b, layout.encode()
-    found: list[bytes | None] = []
-    for k in rows:
-        text = texts[k]
-        if text.count(_SEP) != width:
-            found.append(None)  # a cell holds the separator: ambiguous, no digest
-        else:
-            found.append(blake(text.encode(), digest_size=16, person=person).digest())
-    return found
+    if not ambiguous:
+        return [blake(texts[k].encode(), digest_size=16, person=person).digest() for k in rows]
+    width = len(columns) - 1
+    return [
+        blake(texts[k].encode(), digest_size=16, person=person).digest()
+        if texts[k].count(_SEP) == width
+        else None
+        for k in rows
+    ]
 
 
-def _as_text(values: list) -> list[str]:
-    """One column's values as text: each type of a column has one spelling (the
-    column's type is fixed by the layout, so text and number never meet)."""
+def _as_text(values: list) -> tuple[list[str], bool]:
+    """One column's values as text, and whether one holds the separator: each type
+    of a column has one spelling (the column's type is fixed by the layout, so
+    text and number never meet)."""
     spelled: dict[object, str] = {}
     for value in set(values):
         if value is None:
@@ -86,7 +106,8 @@ def _as_text(values: list) -> list[str]:
         else:
             spelled[value] = str(value)
     # bool and int never share a column, so True and 1 (equal keys) cannot clash
-    return list(map(spelled.__getitem__, values))
+    holds_separator = any(_SEP in text for text in spelled.values())
+    return list(map(spelled.__getitem__, values)), holds_separator
 
 
 class Memo:
@@ -125,57 +146,33 @@ class Memo:
         # SQLite returns the dates as the ISO text it keeps; so is the import's date
         on = self.on.isoformat() if self.sqlite else self.on
         entries: dict[bytes, list[tuple]] = {}
-        # (by digest alone: the digest holds the layout, and a condition on the
-        # layout would lead SQLite to read the layout's whole part of the table)
-        for entry in self._select_in(
-            "SELECT digest, layout, enterprise_id, plan_id, on_date, latest, enterprise_seen, "
-            "plan_seen, undo_seen FROM sheet_memo WHERE digest",
-            wanted,
-        ):
-            code, layout, eid, pid, on_date, latest, _seen, _plan_seen, undo_seen = entry
+        # One look-up per digest, the per-record conditions in SQL: the enterprise
+        # is live and not merged, nothing recorded of it or its plan since.  (By
+        # digest alone: the digest holds the layout, and a condition on the
+        # layout would lead SQLite to read the layout's whole part of the table.)
+        for entry in self._select_in(_LOOKUP, wanted):
+            layout, eid, pid, on_date, latest, undo_seen = entry[1:7]
             if layout != self.layout or undo_seen < self.undo_seen:
                 continue  # something was undone since: it may have been what the row met
             if on_date != on and latest > min(on_date, on):
                 continue  # the records' history differs between the two dates
             if eid in self.touched_enterprises or pid in self.touched_plans:
                 continue  # a row of this import before it went through the rules
-            entries.setdefault(code, []).append(entry)
+            entries.setdefault(entry[0], []).append(entry)
         if not entries:
             return []
-        ids = sorted({entry[2] for found in entries.values() for entry in found})
-        identity = {
-            eid: (uscc, key, district)
-            for eid, uscc, key, district in self._select_ids(
-                "SELECT id, uscc, name_key, district FROM enterprise "
-                "WHERE live AND merged_into IS NULL AND id",
-                ids,
+        plans = {}
+        if self.layout == "plans":
+            plans = self.importer.plans_of(
+                sorted({e[2] for found in entries.values() for e in found})
             )
-        }
-        newest = dict(
-            self._select_ids(
-                "SELECT enterprise_id, max(id) FROM enterprise_event WHERE enterprise_id",
-                ids,
-                " GROUP BY enterprise_id",
-            )
-        )
-        plans = self.importer.plans_of(ids) if self.layout == "plans" else {}
-        plan_newest = dict(
-            self._select_ids(
-                "SELECT plan_id, max(id) FROM plan_event WHERE plan_id",
-                sorted(set(plans.values())),
-                " GROUP BY plan_id",
-            )
-        )
         n = len(block)
         usccs = block.columns.get("uscc", [None] * n)
         districts = block.columns.get("district", [None] * n)
         keys = block.name_keys
         for k, code in zip(rows, codes, strict=True):
             for entry in entries.get(code, ()):  # type: ignore[arg-type]
-                eid, pid, seen, plan_seen = entry[2], entry[3], entry[6], entry[7]
-                held = identity.get(eid)
-                if held is None or newest.get(eid, 0) > seen:
-                    continue  # gone, or something recorded of it since
+                eid, pid, held = entry[2], entry[3], entry[7:]
                 if usccs[k] is not None:
                     if held[0] != usccs[k]:
                         continue  # the USCC the row names is not (only) its now
@@ -183,8 +180,6 @@ class Memo:
                     continue  # the name the row names is not (only) its now
                 if plans.get(eid) != pid:
                     continue  # the row would now mean another plan (or none)
-                if pid is not None and plan_newest.get(pid, 0) > plan_seen:
-                    continue  # something recorded of the plan since
                 self.hits[k] = entry
                 break
         return list(self.hits)
@@ -226,7 +221,7 @@ class Memo:
         plan_seen = self._scalar("SELECT max(id) FROM plan_event") or 0
         rows = [
             (self.layout, eid, code, pid, self.on, latest, seen, plan_seen, self.undo_seen)
-            for code, eid, pid, latest in self.pending
+            for code, eid, pid, latest in sorted(self.pending)
         ]
         self.pending = []
         columns = (
@@ -272,20 +267,3 @@ class Memo:
         finally:
             cursor.close()
         return found
-
-    def _select_ids(self, sql: str, ids: list[int], tail: str = "") -> list[tuple]:
-        """Rows of `sql`, which ends with an id column, for sorted `ids`: as a range
-        when they are neighbours (as db.among does), leaving other ids' rows out."""
-        if not ids:
-            return []
-        low, high = ids[0], ids[-1]
-        if high - low >= 2 * len(ids):
-            return self._select_in(sql, ids, tail=tail)
-        mark = "?" if self.sqlite else "%s"
-        wanted = set(ids)
-        cursor = self.conn.connection.cursor()
-        try:
-            cursor.execute(f"{sql} BETWEEN {mark} AND {mark}{tail}", (low, high))
-            return [row for row in cursor.fetchall() if row[0] in wanted]
-        finally:
-            cursor.close()
