@@ -48,7 +48,12 @@ from .values import name_key
 
 # rows recorded from which an import refreshes PostgreSQL's planner statistics
 ANALYZE_AFTER = 1000
-ANALYZED = ("batch", *ID_TABLES, *(model.__tablename__ for model, _id in EVENT_MODELS.values()))
+ANALYZED = (
+    "batch",
+    "sheet_memo",
+    *ID_TABLES,
+    *(model.__tablename__ for model, _id in EVENT_MODELS.values()),
+)
 # Rows creating their records take the set-based way of fresh.py; a test turns it
 # off to compare with the general way.
 FRESH_WAY = True

@@ -219,26 +219,38 @@ class Memo:
             return
         seen = self._scalar("SELECT max(id) FROM enterprise_event") or 0
         plan_seen = self._scalar("SELECT max(id) FROM plan_event") or 0
+        # one row per enterprise (the sheet's last), in digest order: the digest
+        # index is then filled in order (a fifth of a first import's time on SQLite)
+        last = {eid: (code, eid, pid, latest) for code, eid, pid, latest in self.pending}
+        self.pending = []
         rows = [
             (self.layout, eid, code, pid, self.on, latest, seen, plan_seen, self.undo_seen)
-            for code, eid, pid, latest in sorted(self.pending)
+            for code, eid, pid, latest in sorted(last.values())
         ]
-        self.pending = []
         columns = (
             "layout, enterprise_id, digest, plan_id, on_date, latest, enterprise_seen, "
             "plan_seen, undo_seen"
         )
         if self.sqlite:
             sql = f"INSERT OR REPLACE INTO sheet_memo ({columns}) VALUES ({', '.join('?' * 9)})"
-        else:
-            sql = (
-                f"INSERT INTO sheet_memo ({columns}) VALUES ({', '.join(['%s'] * 9)}) "
+            executemany(self.conn, sql, rows)
+            return
+        # PostgreSQL: the block as nine arrays in one statement (executemany sends a
+        # statement per row: a third of a first import's time)
+        types = ("varchar", "int", "bytea", "int", "date", "date", "int", "int", "int")
+        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(
+                f"INSERT INTO sheet_memo ({columns}) SELECT * FROM unnest({arrays}) "
                 "ON CONFLICT (layout, enterprise_id) DO UPDATE SET digest = excluded.digest, "
                 "plan_id = excluded.plan_id, on_date = excluded.on_date, "
                 "latest = excluded.latest, enterprise_seen = excluded.enterprise_seen, "
-                "plan_seen = excluded.plan_seen, undo_seen = excluded.undo_seen"
+                "plan_seen = excluded.plan_seen, undo_seen = excluded.undo_seen",
+                [list(column) for column in zip(*rows, strict=True)],
             )
-        executemany(self.conn, sql, rows)
+        finally:
+            cursor.close()
 
     # ---------------------------------------------------------------- SQL
 
