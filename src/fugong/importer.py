@@ -483,8 +483,7 @@ class Importer:
             self.by_name.setdefault((key, district), ref)
             self._apply("enterprise", ref, decision, line)
             if self.memo_rows:
-                wanted = {"uscc": uscc, "name": name, "district": district}
-                wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
+                wanted = _wanted(uscc, name, district, values)
                 self.row_restates = rules.restates_enterprise(
                     ref.timeline, wanted, self.default_date
                 )
@@ -493,8 +492,7 @@ class Importer:
             uscc is None and (key, district) in self.alias_names
         ):
             uscc = name = district = None  # the name of a merged duplicate: no rename
-        wanted = {"uscc": uscc, "name": name, "district": district}
-        wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
+        wanted = _wanted(uscc, name, district, values)
         if rules.restates_enterprise(ref.timeline, wanted, self.default_date):
             self.row_restates = True
             return ref  # what the ledger holds: the rules would record nothing
@@ -694,6 +692,13 @@ class Importer:
         self.flush()
         sync_sequences(self.session)
         self.unit.counted(self.events_written, cache=self.cache_dirty)
+
+
+def _wanted(uscc, name, district, values: dict[str, Any]) -> dict[str, Any]:
+    """What an enterprises row says of its enterprise (rules.restates_enterprise)."""
+    wanted = {"uscc": uscc, "name": name, "district": district}
+    wanted.update((k, values.get(k)) for k in ENTERPRISE_ATTRS)
+    return wanted
 
 
 def _without(rows: list[int], dropped: list[int]) -> list[int]:

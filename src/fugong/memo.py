@@ -113,14 +113,14 @@ def _as_text(values: list) -> tuple[list[str], bool]:
 class Memo:
     """Looks up and remembers the rows of one import (plans and enterprises sheets)."""
 
-    def __init__(self, importer: Importer, *, read: bool = True):
+    def __init__(self, importer: Importer):
         self.importer = importer
         self.layout = importer.layout
         self.on = importer.default_date
         self.conn = importer.session.connection()
         self.sqlite = self.conn.dialect.name == "sqlite"
         self.undo_seen = self._scalar("SELECT max(undone_by) FROM batch") or 0
-        self.reading = read and self._scalar(
+        self.reading = self._scalar(
             "SELECT 1 FROM sheet_memo WHERE layout = ? LIMIT 1", self.layout
         )
         # two live enterprises of one name (an older ledger's twins): a row
@@ -207,11 +207,6 @@ class Memo:
         """A row checked to restate the ledger as this import leaves its records."""
         if code is not None:
             self.pending.append((code, enterprise, plan, latest))
-
-    def forget(self, enterprises: set[int]) -> None:
-        """Rows of this block remembered before a later row touched their records."""
-        if enterprises:
-            self.pending = [row for row in self.pending if row[1] not in enterprises]
 
     def flush(self) -> None:
         """Write what this block remembered, with how far the history goes now."""
