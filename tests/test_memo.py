@@ -197,3 +197,48 @@ def test_the_memo_decides_as_the_rules_do(
     assert with_memo[1] == by_rules[1]  # the same history
     assert with_memo[2] == by_rules[2]  # the same ledger on every day
     assert sum(hits) >= 1, "the memo passed no row by: the scenario tried nothing"
+
+
+def daily_sheet(folder: Path) -> Path:
+    """A plan sheet naming every enterprise of POOL, each planned for 2020-02-20."""
+    rows = [
+        f"{code},{name},{district},50,计划复产,2020-02-20,,,\n" for code, name, district in POOL
+    ]
+    path = folder / "daily.csv"
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_a_command_between_imports_sends_only_its_records_through_the_rules(cli, tmp_path, hits):
+    sheet = str(daily_sheet(tmp_path))
+    assert cli("import", "plans", sheet, "--date", "2020-02-14").exit_code == 0
+    assert cli("import", "plans", sheet, "--date", "2020-02-16").exit_code == 0
+    assert hits[-1] == len(POOL)  # the daily case: every row passed by
+
+    assert cli("plan", "set", "乙公司", "--status", "暂缓", "--date", "2020-02-15").exit_code == 0
+    again = cli("import", "plans", sheet, "--date", "2020-02-16")
+    assert again.exit_code == 0
+    assert "变更: 复产计划 1; 无变化行: 5" in again.stdout + again.stderr
+    assert hits[-1] == len(POOL) - 1  # 乙公司's row went through the rules
+    plans = cli("plan", "list", "--format", "json").stdout
+    assert {plan["name"]: plan["status"] for plan in json.loads(plans)}["乙公司"] == "planned"
+
+    assert cli("import", "plans", sheet, "--date", "2020-02-16").exit_code == 0
+    assert hits[-1] == len(POOL)  # remembered again
+
+
+def test_a_memo_without_its_mark_is_not_trusted(cli, tmp_path, hits):
+    """A ledger whose memo rows were written without the mark (an older fugong)
+    re-checks every row once, then passes them by again."""
+    sheet = str(daily_sheet(tmp_path))
+    assert cli("import", "plans", sheet, "--date", "2020-02-14").exit_code == 0
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(cli.db if "://" in cli.db else f"sqlite:///{cli.db}")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM sheet_memo WHERE layout = ''"))
+    engine.dispose()
+    assert cli("import", "plans", sheet, "--date", "2020-02-14").exit_code == 0
+    assert hits[-1] == 0
+    assert cli("import", "plans", sheet, "--date", "2020-02-14").exit_code == 0
+    assert hits[-1] == len(POOL)

@@ -300,13 +300,10 @@ class Importer:
             return counting_plans(self.session, ids)
         wanted = sorted(ids)
         found = set(wanted)
-        return {
-            eid: pid
-            for eid, pid in self.session.connection().execute(
-                select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted))
-            )
-            if eid in found
-        }
+        rows = self.session.connection().execute(
+            select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted))
+        )
+        return {eid: pid for eid, pid in rows.all() if eid in found}
 
     def prefetch_block(self, block: RowBlock, good: list[int]) -> None:
         """prefetch() for the good rows of a parsed block, from its columns."""
@@ -1004,6 +1001,8 @@ def import_sheet(
         if summary.errors and not skip_invalid:
             raise SheetError(summary.errors)
         importer.finish()
+        if memo is not None:
+            memo.close()
         summary.created = Counter(importer.summary_created)
         summary.changed = Counter(
             KIND_LAYOUT[kind]

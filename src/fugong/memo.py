@@ -8,12 +8,12 @@ business date of their history, and how far the history went then).  When a
 later import reads a row with that digest, the row is passed by, exactly as
 the rules would pass it by (rules.restates_*), if
 
-- nothing was recorded of that enterprise or its plan since (their newest event
-  ids), nothing was undone since, and the enterprise is live and still bears
-  the USCC (or, for a row without one, the name and district) the row names,
-  so the row names the same records (matching in importer.py finds the live
-  holder of a USCC or of a name in a district first; a ledger with two live
-  enterprises of one name passes no row by its name);
+- nothing was recorded of that enterprise or its plan since, nothing was undone
+  since, and the enterprise is live and still bears the USCC (or, for a row
+  without one, the name and district) the row names, so the row names the same
+  records (matching in importer.py finds the live holder of a USCC or of a name
+  in a district first; a ledger with two live enterprises of one name passes no
+  row by its name);
 - the plan the importer would find for the enterprise is the one remembered;
 - the import is as of the same date, or of a date from which on the history is
   the same (no event of theirs after either date), so the state the rules
@@ -26,6 +26,18 @@ The memo is written only for rows checked to restate the ledger as the import
 left it (importer.Importer.row_memo; fresh rows by construction), so a memo hit
 decides nothing new: it skips the work of reaching the same decision.  It is a
 cache: emptying `sheet_memo` only costs speed, and no report reads it.
+
+"Nothing recorded since" is kept true for the whole table, not asked row by row
+(five index look-ups a row were most of a re-import's time): the mark row
+(layout '', enterprise 0) holds the newest event ids and undo when every other
+row was last known current.  An import first brings the memo up to date: it
+drops the rows of records with events after the mark (what commands and other
+imports recorded since), or every row if something was undone or there is no
+mark.  While it runs, it drops at the end of each block the rows of records the
+block's rows went through the rules for (they may have changed them), before it
+writes the block's own; at its end it moves the mark to the newest ids.  Event
+ids only grow and events are never deleted (undo marks its batch), so an event
+after the mark is always seen.
 """
 
 from __future__ import annotations
@@ -49,18 +61,22 @@ MEMO_LAYOUTS = ("plans", "enterprises")
 TOUCHED_LIMIT = 50_000
 _BLANK = "\x00"  # a blank cell in a digest (no parsed value holds it)
 _SEP = "\x1f"  # between cells; a row whose text holds it gets no digest
-# The remembered rows of some digests whose records are live, unmerged and have
-# had nothing recorded since (ends with the digest column, for Memo._select_in).
+# The mark row: how far every other row was last known current (see above).
+_MARK = ("", 0)
+_COLUMNS = (
+    "layout, enterprise_id, digest, plan_id, on_date, latest, enterprise_seen, plan_seen, undo_seen"
+)
+_MARKS = ", ".join("?" * 9)
+_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[2:])
+# the remembered rows, not the mark row
+_ROWS = "layout IN ({})".format(", ".join(f"'{layout}'" for layout in MEMO_LAYOUTS))
+# The remembered rows of some digests, with what their enterprises now bear (ends
+# with the digest column, for Memo._select_in).
 _LOOKUP = (
     "SELECT m.digest, m.layout, m.enterprise_id, m.plan_id, m.on_date, m.latest, "
     "m.undo_seen, e.uscc, e.name_key, e.district "
     "FROM sheet_memo m JOIN enterprise e ON e.id = m.enterprise_id "
-    "WHERE e.live AND e.merged_into IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM enterprise_event x "
-    "WHERE x.enterprise_id = m.enterprise_id AND x.id > m.enterprise_seen) "
-    "AND (m.plan_id IS NULL OR NOT EXISTS (SELECT 1 FROM plan_event y "
-    "WHERE y.plan_id = m.plan_id AND y.id > m.plan_seen)) "
-    "AND m.digest"
+    "WHERE e.live AND e.merged_into IS NULL AND m.digest"
 )
 
 
@@ -120,6 +136,7 @@ class Memo:
         self.conn = importer.session.connection()
         self.sqlite = self.conn.dialect.name == "sqlite"
         self.undo_seen = self._scalar("SELECT max(undone_by) FROM batch") or 0
+        self._bring_up_to_date()
         self.reading = self._scalar(
             "SELECT 1 FROM sheet_memo WHERE layout = ? LIMIT 1", self.layout
         )
@@ -128,6 +145,11 @@ class Memo:
         self.twins = bool(self._scalar("SELECT 1 FROM enterprise WHERE live AND twin > 0 LIMIT 1"))
         self.touched_enterprises: set[int] = set()
         self.touched_plans: set[int] = set()
+        # touched in this block (its rows may have changed them): their rows are
+        # dropped when the block is flushed; plans that stayed so, at close()
+        self.block_enterprises: set[int] = set()
+        self.block_plans: set[int] = set()
+        self.stale_plans: set[int] = set()
         # rows checked to restate the ledger in this block: (digest, enterprise,
         # plan, latest date); written with the block's watermarks by flush()
         self.pending: list[tuple[bytes, int, int | None, date]] = []
@@ -186,8 +208,11 @@ class Memo:
 
     def touch(self, enterprises: Iterable[int], plans: Iterable[int]) -> None:
         """Records rows going through the rules may name (and so change)."""
-        self.touched_enterprises.update(enterprises)
-        self.touched_plans.update(plans)
+        enterprises, plans = set(enterprises), set(plans)
+        self.touched_enterprises |= enterprises
+        self.touched_plans |= plans
+        self.block_enterprises |= enterprises
+        self.block_plans |= plans
         if len(self.touched_enterprises) > TOUCHED_LIMIT:
             self.reading = False
 
@@ -209,11 +234,19 @@ class Memo:
             self.pending.append((code, enterprise, plan, latest))
 
     def flush(self) -> None:
-        """Write what this block remembered, with how far the history goes now."""
+        """At the end of a block: drop the rows of the records its rows went through
+        the rules for (they may have changed them), then write what it remembered,
+        with how far the history goes now."""
+        remembered = {pid for _code, _eid, pid, _latest in self.pending}
+        self.stale_plans = (self.stale_plans | self.block_plans) - remembered
+        if self.block_enterprises:
+            self._run_in(
+                f"DELETE FROM sheet_memo WHERE {_ROWS} AND enterprise_id", self.block_enterprises
+            )
+        self.block_enterprises, self.block_plans = set(), set()
         if not self.pending:
             return
-        seen = self._scalar("SELECT max(id) FROM enterprise_event") or 0
-        plan_seen = self._scalar("SELECT max(id) FROM plan_event") or 0
+        seen, plan_seen = self._newest()
         # one row per enterprise (the sheet's last), in digest order: the digest
         # index is then filled in order (a fifth of a first import's time on SQLite)
         last = {eid: (code, eid, pid, latest) for code, eid, pid, latest in self.pending}
@@ -222,12 +255,8 @@ class Memo:
             (self.layout, eid, code, pid, self.on, latest, seen, plan_seen, self.undo_seen)
             for code, eid, pid, latest in sorted(last.values())
         ]
-        columns = (
-            "layout, enterprise_id, digest, plan_id, on_date, latest, enterprise_seen, "
-            "plan_seen, undo_seen"
-        )
         if self.sqlite:
-            sql = f"INSERT OR REPLACE INTO sheet_memo ({columns}) VALUES ({', '.join('?' * 9)})"
+            sql = f"INSERT OR REPLACE INTO sheet_memo ({_COLUMNS}) VALUES ({_MARKS})"
             executemany(self.conn, sql, rows)
             return
         # PostgreSQL: the block as nine arrays in one statement (executemany sends a
@@ -237,28 +266,86 @@ class Memo:
         cursor = self.conn.connection.cursor()
         try:
             cursor.execute(
-                f"INSERT INTO sheet_memo ({columns}) SELECT * FROM unnest({arrays}) "
-                "ON CONFLICT (layout, enterprise_id) DO UPDATE SET digest = excluded.digest, "
-                "plan_id = excluded.plan_id, on_date = excluded.on_date, "
-                "latest = excluded.latest, enterprise_seen = excluded.enterprise_seen, "
-                "plan_seen = excluded.plan_seen, undo_seen = excluded.undo_seen",
+                f"INSERT INTO sheet_memo ({_COLUMNS}) SELECT * FROM unnest({arrays}) "
+                f"ON CONFLICT (layout, enterprise_id) DO UPDATE SET {_UPDATE}",
                 [list(column) for column in zip(*rows, strict=True)],
             )
         finally:
             cursor.close()
 
+    def close(self) -> None:
+        """At the end of an import that will be kept: drop the rows of plans its rows
+        may have changed since they were remembered, and mark the memo current."""
+        self.flush()
+        if self.stale_plans:
+            self._run_in(f"DELETE FROM sheet_memo WHERE {_ROWS} AND plan_id", self.stale_plans)
+        seen, plan_seen = self._newest()
+        mark = (*_MARK, b"", None, self.on, self.on, seen, plan_seen, self.undo_seen)
+        if self.sqlite:
+            self._run(f"INSERT OR REPLACE INTO sheet_memo ({_COLUMNS}) VALUES ({_MARKS})", *mark)
+        else:
+            self._run(
+                f"INSERT INTO sheet_memo ({_COLUMNS}) VALUES ({_MARKS}) "
+                f"ON CONFLICT (layout, enterprise_id) DO UPDATE SET {_UPDATE}",
+                *mark,
+            )
+
+    # ---------------------------------------------------------------- keeping it true
+
+    def _bring_up_to_date(self) -> None:
+        """Drop the rows that may no longer hold since the mark (module docstring)."""
+        seen, plan_seen = self._newest()
+        mark = self._row(
+            "SELECT enterprise_seen, plan_seen, undo_seen FROM sheet_memo "
+            "WHERE layout = ? AND enterprise_id = ?",
+            *_MARK,
+        )
+        if mark is None or mark[2] != self.undo_seen or seen < mark[0] or plan_seen < mark[1]:
+            # no mark (a ledger of an older fugong), something undone since (it may
+            # have been what a row met), or ids that went back (a ledger put back
+            # from elsewhere): nothing remembered is known to hold
+            self._run("DELETE FROM sheet_memo")
+            return
+        if seen > mark[0]:
+            self._run(
+                f"DELETE FROM sheet_memo WHERE {_ROWS} AND enterprise_id IN "
+                "(SELECT enterprise_id FROM enterprise_event WHERE id > ?)",
+                mark[0],
+            )
+        if plan_seen > mark[1]:
+            self._run(
+                f"DELETE FROM sheet_memo WHERE {_ROWS} AND plan_id IN "
+                "(SELECT plan_id FROM plan_event WHERE id > ?)",
+                mark[1],
+            )
+
+    def _newest(self) -> tuple[int, int]:
+        """The newest enterprise and plan event ids."""
+        seen = self._scalar("SELECT max(id) FROM enterprise_event") or 0
+        return seen, self._scalar("SELECT max(id) FROM plan_event") or 0
+
     # ---------------------------------------------------------------- SQL
 
-    def _scalar(self, sql: str, *params):
+    def _row(self, sql: str, *params) -> tuple | None:
         cursor = self.conn.connection.cursor()
         try:
             cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
-            row = cursor.fetchone()
+            return cursor.fetchone()
         finally:
             cursor.close()
+
+    def _scalar(self, sql: str, *params):
+        row = self._row(sql, *params)
         return None if row is None else row[0]
 
-    def _select_in(self, sql: str, values: list, *params, tail: str = "") -> list[tuple]:
+    def _run(self, sql: str, *params) -> None:
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
+        finally:
+            cursor.close()
+
+    def _select_in(self, sql: str, values: list, *, fetch: bool = True) -> list[tuple]:
         """Rows of `sql`, which ends with the column to match against `values`."""
         found: list[tuple] = []
         cursor = self.conn.connection.cursor()
@@ -266,11 +353,15 @@ class Memo:
             for start in range(0, len(values), 5000):  # under every bound-parameter limit
                 part = values[start : start + 5000]
                 if self.sqlite:
-                    marks = ", ".join("?" * len(part))
-                    cursor.execute(f"{sql} IN ({marks}){tail}", (*params, *part))
+                    cursor.execute(f"{sql} IN ({', '.join('?' * len(part))})", part)
                 else:  # one array: a list of placeholders costs the server more
-                    cursor.execute(f"{sql.replace('?', '%s')} = ANY(%s){tail}", (*params, part))
-                found.extend(cursor.fetchall())
+                    cursor.execute(f"{sql} = ANY(%s)", (part,))
+                if fetch:
+                    found.extend(cursor.fetchall())
         finally:
             cursor.close()
         return found
+
+    def _run_in(self, sql: str, values: set[int]) -> None:
+        """Run `sql`, which ends with the column to match against `values`."""
+        self._select_in(sql, sorted(values), fetch=False)
