@@ -28,7 +28,7 @@ decides nothing new: it skips the work of reaching the same decision.  It is a
 cache: emptying `sheet_memo` only costs speed, and no report reads it.
 
 "Nothing recorded since" is kept true for the whole table, not asked row by row
-(five index look-ups a row were most of a re-import's time): the mark row
+(two index look-ups a row on the event tables, an eighth of a re-import): the mark row
 (layout '', enterprise 0) holds the newest event ids and undo when every other
 row was last known current.  An import first brings the memo up to date: it
 drops the rows of records with events after the mark (what commands and other
