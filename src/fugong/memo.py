@@ -70,14 +70,28 @@ _MARKS = ", ".join("?" * 9)
 _UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[2:])
 # the remembered rows, not the mark row
 _ROWS = "layout IN ({})".format(", ".join(f"'{layout}'" for layout in MEMO_LAYOUTS))
-# The remembered rows of some digests, with what their enterprises now bear (ends
-# with the digest column, for Memo._select_in).
-_LOOKUP = (
-    "SELECT m.digest, m.layout, m.enterprise_id, m.plan_id, m.on_date, m.latest, "
-    "m.undo_seen, e.uscc, e.name_key, e.district "
-    "FROM sheet_memo m JOIN enterprise e ON e.id = m.enterprise_id "
-    "WHERE e.live AND e.merged_into IS NULL AND m.digest"
+# The remembered rows of this layout with some digests, imported as of the same
+# date or of a date from which on their records' history is the same as from the
+# import's (`latest` not after either date), nothing undone since.  Looked up a
+# digest at a time, by its index: SQLite is told so (with the layout's condition
+# it would read the layout's whole part of the table by the primary key), and
+# PostgreSQL gets one look-up per digest of the array (it would otherwise scan
+# the table once per block, which grows with the memo).
+_WHERE = (
+    "m.layout = ? AND m.undo_seen >= ? "
+    "AND (m.on_date = ? OR (m.latest <= m.on_date AND m.latest <= ?))"
 )
+_REMEMBERED_SQLITE = (
+    "SELECT m.digest, m.enterprise_id, m.plan_id "
+    f"FROM sheet_memo m INDEXED BY ix_sheet_memo_digest WHERE {_WHERE} AND m.digest"
+)
+_REMEMBERED_PG = (
+    "SELECT m.digest, m.enterprise_id, m.plan_id FROM unnest(%s::bytea[]) AS w(digest) "
+    "CROSS JOIN LATERAL (SELECT m.digest, m.enterprise_id, m.plan_id FROM sheet_memo m "
+    f"WHERE m.digest = w.digest AND {_WHERE.replace('?', '%s')} OFFSET 0) AS m"
+)
+# What the live, unmerged ones of some enterprises bear now.
+_BEARING = "SELECT id, uscc, name_key, district FROM enterprise WHERE live AND merged_into IS NULL"
 
 
 def digests(block: RowBlock, rows: list[int], layout: str) -> list[bytes | None]:
@@ -165,44 +179,45 @@ class Memo:
         wanted = list({code for code in codes if code is not None})
         if not wanted:
             return []
-        # SQLite returns the dates as the ISO text it keeps; so is the import's date
-        on = self.on.isoformat() if self.sqlite else self.on
         entries: dict[bytes, list[tuple]] = {}
-        # One look-up per digest, the per-record conditions in SQL: the enterprise
-        # is live and not merged, nothing recorded of it or its plan since.  (By
-        # digest alone: the digest holds the layout, and a condition on the
-        # layout would lead SQLite to read the layout's whole part of the table.)
-        for entry in self._select_in(_LOOKUP, wanted):
-            layout, eid, pid, on_date, latest, undo_seen = entry[1:7]
-            if layout != self.layout or undo_seen < self.undo_seen:
-                continue  # something was undone since: it may have been what the row met
-            if on_date != on and latest > min(on_date, on):
-                continue  # the records' history differs between the two dates
-            if eid in self.touched_enterprises or pid in self.touched_plans:
-                continue  # a row of this import before it went through the rules
-            entries.setdefault(entry[0], []).append(entry)
+        touched, touched_plans = self.touched_enterprises, self.touched_plans
+        # (not the rows of records a row of this import went through the rules for)
+        remembered = [
+            row
+            for row in self._remembered(wanted)
+            if not touched or (row[1] not in touched and row[2] not in touched_plans)
+        ]
+        bearing = self._bearing(sorted({row[1] for row in remembered}))
+        for row in remembered:
+            held = bearing.get(row[1])
+            if held is not None:  # a live, unmerged enterprise
+                entries.setdefault(row[0], []).append(row + held)
         if not entries:
             return []
         plans = {}
         if self.layout == "plans":
             plans = self.importer.plans_of(
-                sorted({e[2] for found in entries.values() for e in found})
+                sorted({e[1] for found in entries.values() for e in found})
             )
         n = len(block)
         usccs = block.columns.get("uscc", [None] * n)
         districts = block.columns.get("district", [None] * n)
         keys = block.name_keys
+        twins, hits = self.twins, self.hits
         for k, code in zip(rows, codes, strict=True):
-            for entry in entries.get(code, ()):  # type: ignore[arg-type]
-                eid, pid, held = entry[2], entry[3], entry[7:]
-                if usccs[k] is not None:
-                    if held[0] != usccs[k]:
+            found = entries.get(code)  # type: ignore[arg-type]
+            if found is None:
+                continue
+            for entry in found:
+                uscc = usccs[k]
+                if uscc is not None:
+                    if entry[3] != uscc:
                         continue  # the USCC the row names is not (only) its now
-                elif self.twins or (keys[k], districts[k]) != held[1:]:
+                elif twins or keys[k] != entry[4] or districts[k] != entry[5]:
                     continue  # the name the row names is not (only) its now
-                if plans.get(eid) != pid:
+                if plans.get(entry[1]) != entry[2]:
                     continue  # the row would now mean another plan (or none)
-                self.hits[k] = entry
+                hits[k] = entry
                 break
         return list(self.hits)
 
@@ -222,7 +237,7 @@ class Memo:
         kept = []
         for k in rows:
             entry = self.hits[k]
-            if entry[2] not in self.touched_enterprises and entry[3] not in self.touched_plans:
+            if entry[1] not in self.touched_enterprises and entry[2] not in self.touched_plans:
                 kept.append(k)
         return kept
 
@@ -326,11 +341,49 @@ class Memo:
 
     # ---------------------------------------------------------------- SQL
 
+    def _remembered(self, digests: list[bytes]) -> list[tuple]:
+        """(digest, enterprise, plan) of the remembered rows of these digests that
+        may be passed by as of the import's date (_WHERE)."""
+        on = self.on.isoformat() if self.sqlite else self.on  # SQLite keeps ISO text
+        params = (self.layout, self.undo_seen, on, on)
+        if self.sqlite:
+            return self._select_in(_REMEMBERED_SQLITE, digests, *params)
+        found: list[tuple] = []
+        cursor = self.conn.connection.cursor()
+        try:
+            for start in range(0, len(digests), 5000):
+                cursor.execute(_REMEMBERED_PG, (digests[start : start + 5000], *params))
+                found.extend(cursor.fetchall())
+        finally:
+            cursor.close()
+        return found
+
+    def _bearing(self, ids: list[int]) -> dict[int, tuple]:
+        """(USCC, name key, district) of the live, unmerged enterprises of `ids` (sorted)."""
+        if not ids:
+            return {}
+        # the records a sheet names are neighbours (ids follow the rows that made
+        # them): a range reads the index once (as db.among); others are passed by
+        if ids[-1] - ids[0] < 2 * len(ids):
+            sql = f"{_BEARING} AND id BETWEEN ? AND ?"
+            rows = self._all(sql, ids[0], ids[-1])
+        else:
+            rows = self._select_in(f"{_BEARING} AND id", ids)
+        return {row[0]: row[1:] for row in rows}
+
     def _row(self, sql: str, *params) -> tuple | None:
         cursor = self.conn.connection.cursor()
         try:
             cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
             return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    def _all(self, sql: str, *params) -> list[tuple]:
+        cursor = self.conn.connection.cursor()
+        try:
+            cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
+            return cursor.fetchall()
         finally:
             cursor.close()
 
@@ -345,17 +398,18 @@ class Memo:
         finally:
             cursor.close()
 
-    def _select_in(self, sql: str, values: list, *, fetch: bool = True) -> list[tuple]:
-        """Rows of `sql`, which ends with the column to match against `values`."""
+    def _select_in(self, sql: str, values: list, *params, fetch: bool = True) -> list[tuple]:
+        """Rows of `sql` (with `params`), which ends with the column to match against
+        `values`."""
         found: list[tuple] = []
         cursor = self.conn.connection.cursor()
         try:
             for start in range(0, len(values), 5000):  # under every bound-parameter limit
                 part = values[start : start + 5000]
                 if self.sqlite:
-                    cursor.execute(f"{sql} IN ({', '.join('?' * len(part))})", part)
+                    cursor.execute(f"{sql} IN ({', '.join('?' * len(part))})", (*params, *part))
                 else:  # one array: a list of placeholders costs the server more
-                    cursor.execute(f"{sql} = ANY(%s)", (part,))
+                    cursor.execute(f"{sql.replace('?', '%s')} = ANY(%s)", (*params, part))
                 if fetch:
                     found.extend(cursor.fetchall())
         finally:
