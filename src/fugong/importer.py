@@ -984,14 +984,19 @@ def import_sheet(
             count += len(block)
             if progress is not None:
                 progress(count)
-            good = []
-            for k in range(len(block)):
-                errors = block.errors.get(k)
-                if errors:
-                    reject(block.raw[k], errors)
-                else:
-                    good.append(k)
-                    summary.warnings.extend(block.warnings.get(k, ()))
+            if not block.errors:  # the usual block: every row reads
+                good = list(range(len(block)))
+                for k in sorted(block.warnings):
+                    summary.warnings.extend(block.warnings[k])
+            else:
+                good = []
+                for k in range(len(block)):
+                    errors = block.errors.get(k)
+                    if errors:
+                        reject(block.raw[k], errors)
+                    else:
+                        good.append(k)
+                        summary.warnings.extend(block.warnings.get(k, ()))
             if good:
                 apply_block(block, good)
         summary.totals = sheet.spec.totals
