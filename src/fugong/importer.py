@@ -634,7 +634,11 @@ class Importer:
     # ---------------------------------------------------------------- writing
 
     def named(self) -> tuple[set[int], set[int]]:
-        """The enterprises and plans the rows prefetched for may name (and change)."""
+        """The enterprises and plans the rows prefetched for may name (and change).
+
+        The sheet memo (memo.py) relies on this covering every existing record an
+        import records an event of: a change that records on another record (say,
+        the current holder of a name) must add it here."""
         enterprises = {ref.id for ref in self.by_uscc.values()}
         enterprises.update(ref.id for ref in self.by_name.values())
         return enterprises, {ref.id for ref in self.plans.values()}
@@ -965,7 +969,10 @@ def import_sheet(
             if not checked:
                 memo.flush()
                 return
-            code_of = {block.lines[k]: codes[k] for k in codes}
+            at = {block.lines[k]: k for k in codes}
+            none = [None] * len(block)
+            usccs = block.columns.get("uscc", none)
+            districts = block.columns.get("district", none)
             for line, ent, events, plan, plan_events in checked:
                 if len(ent.timeline.events) != events:
                     continue  # a later row of the block changed it
@@ -974,7 +981,9 @@ def import_sheet(
                     if len(plan.timeline.events) != plan_events:
                         continue
                     last = max(last, plan.timeline.events[-1][0])
-                memo.remember(code_of[line], ent.id, plan.id if plan else None, last)
+                k = at[line]
+                named = (usccs[k], block.name_keys[k], districts[k])
+                memo.remember(codes[k], ent.id, plan.id if plan else None, last, named)
             memo.flush()
 
         count = 0

@@ -3,8 +3,8 @@
 Offices send the whole plan sheet every day; most rows say what the ledger
 already holds.  An import remembers, per enterprise, the last row it found to
 restate the ledger (`sheet_memo`: the digest of the row's parsed values, the
-enterprise and plan it named, the date it was imported as of, the latest
-business date of their history, and how far the history went then).  When a
+enterprise and plan it named, the date it was imported as of, and the latest
+business date of their history).  When a
 later import reads a row with that digest, the row is passed by, exactly as
 the rules would pass it by (rules.restates_*), if
 
@@ -13,7 +13,9 @@ the rules would pass it by (rules.restates_*), if
   without one, the name and district) the row names, so the row names the same
   records (matching in importer.py finds the live holder of a USCC or of a name
   in a district first; a ledger with two live enterprises of one name passes no
-  row by its name);
+  row by its name).  What it bears is checked when the row is remembered (a row
+  that created its enterprise bears it by construction); what the enterprise
+  bears changes only with an event of its own, so it still does;
 - the plan the importer would find for the enterprise is the one remembered;
 - the import is as of the same date, or of a date from which on the history is
   the same (no event of theirs after either date), so the state the rules
@@ -28,16 +30,24 @@ decides nothing new: it skips the work of reaching the same decision.  It is a
 cache: emptying `sheet_memo` only costs speed, and no report reads it.
 
 "Nothing recorded since" is kept true for the whole table, not asked row by row
-(two index look-ups a row on the event tables, an eighth of a re-import): the mark row
-(layout '', enterprise 0) holds the newest event ids and undo when every other
+(two index look-ups a row on the event tables, an eighth of a re-import): the
+mark row (layout '', enterprise 0) holds the newest event ids and undo when every other
 row was last known current.  An import first brings the memo up to date: it
 drops the rows of records with events after the mark (what commands and other
 imports recorded since), or every row if something was undone or there is no
 mark.  While it runs, it drops at the end of each block the rows of records the
 block's rows went through the rules for (they may have changed them), before it
-writes the block's own; at its end it moves the mark to the newest ids.  Event
-ids only grow and events are never deleted (undo marks its batch), so an event
-after the mark is always seen.
+writes the block's own; at its end it moves the mark to the newest ids.  (Each
+row also keeps the ids of its own day, for whoever reads the table; only the
+mark's are read.)  This rests on three things, each true today:
+
+- every event an import records is of a record the rows of its block name
+  (Importer.named(), which the block touches) or of one it just created;
+- event ids only grow: events are never deleted (undo marks its batch; on
+  SQLite a deleted newest event would give its id again), and on PostgreSQL
+  every writer holds the writer turn (unit.take_writer_turn) before it takes
+  ids, so ids follow commits;
+- everything else that writes records events, so the next import sees it.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import date
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from .db import executemany
@@ -140,6 +151,17 @@ def _as_text(values: list) -> tuple[list[str], bool]:
     return list(map(spelled.__getitem__, values)), holds_separator
 
 
+def _bears(held: tuple | None, named: tuple) -> bool:
+    """Whether a live, unmerged enterprise (`held`: what _BEARING reads of it, None
+    if it is not) is the one a row naming `named` (USCC, name key, district) finds:
+    the holder of the USCC, or, for a row without one, of the name in the district."""
+    if held is None:
+        return False
+    if named[0] is not None:
+        return held[0] == named[0]
+    return held[1:] == named[1:]
+
+
 class Memo:
     """Looks up and remembers the rows of one import (plans and enterprises sheets)."""
 
@@ -160,12 +182,12 @@ class Memo:
         self.touched_enterprises: set[int] = set()
         self.touched_plans: set[int] = set()
         # touched in this block (its rows may have changed them): their rows are
-        # dropped when the block is flushed; plans that stayed so, at close()
+        # dropped when the block is flushed.  (Plans need no such list: a remembered
+        # row is passed by only while its plan is the one its enterprise's rows
+        # find, and a row that changes that plan names that enterprise.)
         self.block_enterprises: set[int] = set()
-        self.block_plans: set[int] = set()
-        self.stale_plans: set[int] = set()
         # rows checked to restate the ledger in this block: (digest, enterprise,
-        # plan, latest date); written with the block's watermarks by flush()
+        # plan, latest date, what the row names it by); written by flush()
         self.pending: list[tuple[bytes, int, int | None, date]] = []
 
     # ---------------------------------------------------------------- reading
@@ -182,16 +204,9 @@ class Memo:
         entries: dict[bytes, list[tuple]] = {}
         touched, touched_plans = self.touched_enterprises, self.touched_plans
         # (not the rows of records a row of this import went through the rules for)
-        remembered = [
-            row
-            for row in self._remembered(wanted)
-            if not touched or (row[1] not in touched and row[2] not in touched_plans)
-        ]
-        bearing = self._bearing(sorted({row[1] for row in remembered}))
-        for row in remembered:
-            held = bearing.get(row[1])
-            if held is not None:  # a live, unmerged enterprise
-                entries.setdefault(row[0], []).append(row + held)
+        for row in self._remembered(wanted):
+            if not touched or (row[1] not in touched and row[2] not in touched_plans):
+                entries.setdefault(row[0], []).append(row)
         if not entries:
             return []
         plans = {}
@@ -201,24 +216,15 @@ class Memo:
             )
         n = len(block)
         usccs = block.columns.get("uscc", [None] * n)
-        districts = block.columns.get("district", [None] * n)
-        keys = block.name_keys
         twins, hits = self.twins, self.hits
         for k, code in zip(rows, codes, strict=True):
             found = entries.get(code)  # type: ignore[arg-type]
-            if found is None:
-                continue
+            if found is None or (twins and usccs[k] is None):
+                continue  # (a row naming a name two live enterprises bear: either)
             for entry in found:
-                uscc = usccs[k]
-                if uscc is not None:
-                    if entry[3] != uscc:
-                        continue  # the USCC the row names is not (only) its now
-                elif twins or keys[k] != entry[4] or districts[k] != entry[5]:
-                    continue  # the name the row names is not (only) its now
-                if plans.get(entry[1]) != entry[2]:
-                    continue  # the row would now mean another plan (or none)
-                hits[k] = entry
-                break
+                if plans.get(entry[1]) == entry[2]:  # else it means another plan (or none)
+                    hits[k] = entry
+                    break
         return list(self.hits)
 
     def touch(self, enterprises: Iterable[int], plans: Iterable[int]) -> None:
@@ -227,7 +233,6 @@ class Memo:
         self.touched_enterprises |= enterprises
         self.touched_plans |= plans
         self.block_enterprises |= enterprises
-        self.block_plans |= plans
         if len(self.touched_enterprises) > TOUCHED_LIMIT:
             self.reading = False
 
@@ -243,33 +248,44 @@ class Memo:
 
     # ---------------------------------------------------------------- writing
 
-    def remember(self, code: bytes | None, enterprise: int, plan: int | None, latest: date):
-        """A row checked to restate the ledger as this import leaves its records."""
+    def remember(
+        self,
+        code: bytes | None,
+        enterprise: int,
+        plan: int | None,
+        latest: date,
+        named: tuple[str | None, str | None, str | None] | None = None,
+    ):
+        """A row checked to restate the ledger as this import leaves its records;
+        `named`: the USCC, name key and district it names its enterprise by (None
+        for a row that created its enterprise from those: it bears them)."""
         if code is not None:
-            self.pending.append((code, enterprise, plan, latest))
+            self.pending.append((code, enterprise, plan, latest, named))
 
     def flush(self) -> None:
         """At the end of a block: drop the rows of the records its rows went through
         the rules for (they may have changed them), then write what it remembered,
         with how far the history goes now."""
-        remembered = {pid for _code, _eid, pid, _latest in self.pending}
-        self.stale_plans = (self.stale_plans | self.block_plans) - remembered
         if self.block_enterprises:
             self._run_in(
                 f"DELETE FROM sheet_memo WHERE {_ROWS} AND enterprise_id", self.block_enterprises
             )
-        self.block_enterprises, self.block_plans = set(), set()
+        self.block_enterprises = set()
         if not self.pending:
             return
         seen, plan_seen = self._newest()
         # one row per enterprise (the sheet's last), in digest order: the digest
         # index is then filled in order (a fifth of a first import's time on SQLite)
-        last = {eid: (code, eid, pid, latest) for code, eid, pid, latest in self.pending}
+        last = {entry[1]: entry for entry in self.pending}
         self.pending = []
+        bearing = self._bearing(sorted(eid for eid, entry in last.items() if entry[4]))
         rows = [
             (self.layout, eid, code, pid, self.on, latest, seen, plan_seen, self.undo_seen)
-            for code, eid, pid, latest in sorted(last.values())
+            for code, eid, pid, latest, named in sorted(last.values(), key=itemgetter(0))
+            if named is None or _bears(bearing.get(eid), named)
         ]
+        if not rows:
+            return
         if self.sqlite:
             sql = f"INSERT OR REPLACE INTO sheet_memo ({_COLUMNS}) VALUES ({_MARKS})"
             executemany(self.conn, sql, rows)
@@ -289,11 +305,8 @@ class Memo:
             cursor.close()
 
     def close(self) -> None:
-        """At the end of an import that will be kept: drop the rows of plans its rows
-        may have changed since they were remembered, and mark the memo current."""
+        """At the end of an import that will be kept: mark the memo current."""
         self.flush()
-        if self.stale_plans:
-            self._run_in(f"DELETE FROM sheet_memo WHERE {_ROWS} AND plan_id", self.stale_plans)
         seen, plan_seen = self._newest()
         mark = (*_MARK, b"", None, self.on, self.on, seen, plan_seen, self.undo_seen)
         if self.sqlite:

@@ -171,9 +171,11 @@ class SheetMemo(SQLModel, table=True):
     plan_id: int | None = None
     on_date: date  # the import's date (--date)
     latest: date  # the latest business date of the records' history then
-    enterprise_seen: int  # enterprise_event ids up to here were recorded then
-    plan_seen: int  # plan_event ids up to here were recorded then
-    undo_seen: int  # the newest undo batch then (0: none)
+    # event ids up to these were recorded then, and the newest undo batch (0:
+    # none); only those of the mark row (layout '') are read (memo.py)
+    enterprise_seen: int
+    plan_seen: int
+    undo_seen: int
 
 
 # Per ledger: the event model, its identity model, the identity column, and the
