@@ -150,8 +150,11 @@ def scenario(rng: random.Random, folder: Path) -> list[tuple]:
     return steps
 
 
-def run(cli, steps: list[tuple]) -> tuple[list, list, list]:
-    """What a user sees of the steps: each step's outcome, the history, the exports."""
+def run(
+    cli, steps: list[tuple], rng: random.Random | None = None, ledgers=("enterprises", "plans")
+) -> tuple[list, list, list]:
+    """What a user sees of the steps: each step's outcome, the history, the exports
+    of `ledgers`.  A step ("undo-any",) undoes a batch `rng` picks."""
     seen = []
     for step in steps:
         if step[0] == "import":
@@ -163,14 +166,15 @@ def run(cli, steps: list[tuple]) -> tuple[list, list, list]:
             history = json.loads(cli("log", "--format", "json").stdout)
             if not history:
                 continue
-            result = cli("undo", str(history[0]["batch"]))
+            pick = history[0] if step[0] == "undo" else rng.choice(history)  # type: ignore[union-attr]
+            result = cli("undo", str(pick["batch"]))
         seen.append((step, result.exit_code, result.stdout, result.stderr.replace(cli.db, "DB")))
     history = json.loads(cli("log", "--format", "json").stdout)
     for entry in history:
         del entry["recorded_at"]
     exports = [
         cli("export", ledger, "--format", "json", "--as-of", day).stdout
-        for ledger in ("enterprises", "plans")
+        for ledger in ledgers
         for day in ("2020-02-09", "2020-02-13", "2020-02-17", "2020-02-25")
     ]
     return seen, history, exports

@@ -14,18 +14,18 @@ PostgreSQL scenarios.)
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from pathlib import Path
 
 import pytest
-from test_memo import DATES, HEADER, POOL, uscc
+from test_memo import DATES, HEADER, POOL, run, uscc
 
 import fugong.importer
 from fugong.ingest import Sheet
 
 OTHER_USCC = uscc("91511100MA6000009")
+LEDGERS = ("enterprises", "plans", "problems", "labour")
 HEADERS = {
     "plans": HEADER,
     "enterprises": "uscc,name,district,employees,sector\n",
@@ -131,33 +131,6 @@ def scenario(rng: random.Random, folder: Path) -> list[tuple]:
     return steps
 
 
-def run(cli, steps: list[tuple], rng: random.Random) -> tuple[list, list, list]:
-    """What a user sees of the steps: each step's outcome, the history, the exports."""
-    seen = []
-    for step in steps:
-        if step[0] == "import":
-            _kind, layout, path, day, options = step
-            result = cli("import", layout, path, "--date", day, *options)
-        elif step[0] == "command":
-            result = cli(*step[1])
-        else:
-            history = json.loads(cli("log", "--format", "json").stdout)
-            if not history:
-                continue
-            pick = history[0] if step[0] == "undo" else history[rng.randrange(len(history))]
-            result = cli("undo", str(pick["batch"]))
-        seen.append((step, result.exit_code, result.stdout, result.stderr.replace(cli.db, "DB")))
-    history = json.loads(cli("log", "--format", "json").stdout)
-    for entry in history:
-        del entry["recorded_at"]
-    exports = [
-        cli("export", ledger, "--format", "json", "--as-of", day).stdout
-        for ledger in ("enterprises", "plans", "problems", "labour")
-        for day in ("2020-02-09", "2020-02-13", "2020-02-17", "2020-02-25")
-    ]
-    return seen, history, exports
-
-
 # more: FUGONG_TEST_MEMO_MORE=200 (each takes one to two seconds)
 SCENARIOS = int(os.environ.get("FUGONG_TEST_MEMO_MORE", "4"))
 
@@ -171,9 +144,9 @@ def test_the_memo_decides_as_the_rules_do_among_other_writes(
     if size:  # rows of earlier blocks change later ones
         blocks = Sheet.blocks
         monkeypatch.setattr(Sheet, "blocks", lambda sheet, size=size: blocks(sheet, size))
-    with_memo = run(cli, steps, random.Random(seed + 1))
+    with_memo = run(cli, steps, random.Random(seed + 1), LEDGERS)
     monkeypatch.setattr(fugong.importer, "MEMO_WAY", False)
-    by_rules = run(type(cli)(other_db_url), steps, random.Random(seed + 1))
+    by_rules = run(type(cli)(other_db_url), steps, random.Random(seed + 1), LEDGERS)
     assert len(with_memo[0]) == len(by_rules[0])
     for step_memo, step_rules in zip(with_memo[0], by_rules[0], strict=True):
         assert step_memo == step_rules

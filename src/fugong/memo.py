@@ -384,32 +384,24 @@ class Memo:
             rows = self._select_in(f"{_BEARING} AND id", ids)
         return {row[0]: row[1:] for row in rows}
 
-    def _row(self, sql: str, *params) -> tuple | None:
+    def _all(self, sql: str, *params, fetch: bool = True) -> list[tuple]:
         cursor = self.conn.connection.cursor()
         try:
             cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
-            return cursor.fetchone()
+            return cursor.fetchall() if fetch else []
         finally:
             cursor.close()
 
-    def _all(self, sql: str, *params) -> list[tuple]:
-        cursor = self.conn.connection.cursor()
-        try:
-            cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
+    def _row(self, sql: str, *params) -> tuple | None:
+        rows = self._all(sql, *params)  # (a query of at most one row)
+        return rows[0] if rows else None
 
     def _scalar(self, sql: str, *params):
         row = self._row(sql, *params)
         return None if row is None else row[0]
 
     def _run(self, sql: str, *params) -> None:
-        cursor = self.conn.connection.cursor()
-        try:
-            cursor.execute(sql if self.sqlite else sql.replace("?", "%s"), params)
-        finally:
-            cursor.close()
+        self._all(sql, *params, fetch=False)
 
     def _select_in(self, sql: str, values: list, *params, fetch: bool = True) -> list[tuple]:
         """Rows of `sql` (with `params`), which ends with the column to match against
