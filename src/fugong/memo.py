@@ -4,9 +4,9 @@ Offices send the whole plan sheet every day; most rows say what the ledger
 already holds.  An import remembers, per enterprise, the last row it found to
 restate the ledger (`sheet_memo`: the digest of the row's parsed values, the
 enterprise and plan it named, the date it was imported as of, and the latest
-business date of their history).  When a
-later import reads a row with that digest, the row is passed by, exactly as
-the rules would pass it by (rules.restates_*), if
+business date of their history).  When a later import reads a row with that
+digest, the row is passed by, exactly as the rules would pass it by
+(rules.restates_*), if
 
 - nothing was recorded of that enterprise or its plan since, nothing was undone
   since, and the enterprise is live and still bears the USCC (or, for a row
@@ -31,8 +31,8 @@ cache: emptying `sheet_memo` only costs speed, and no report reads it.
 
 "Nothing recorded since" is kept true for the whole table, not asked row by row
 (two index look-ups a row on the event tables, an eighth of a re-import): the
-mark row (layout '', enterprise 0) holds the newest event ids and undo when every other
-row was last known current.  An import first brings the memo up to date: it
+mark row (layout '', enterprise 0) holds the newest event ids and undo when
+every other row was last known current.  An import first brings the memo up to date: it
 drops the rows of records with events after the mark (what commands and other
 imports recorded since), or every row if something was undone or there is no
 mark.  While it runs, it drops at the end of each block the rows of records the
@@ -58,8 +58,11 @@ from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from .db import executemany
+from sqlalchemy import select
+
+from .db import among, executemany
 from .layouts import COLUMNS
+from .models import Enterprise
 
 if TYPE_CHECKING:
     from .importer import Importer
@@ -101,8 +104,6 @@ _REMEMBERED_PG = (
     "CROSS JOIN LATERAL (SELECT m.digest, m.enterprise_id, m.plan_id FROM sheet_memo m "
     f"WHERE m.digest = w.digest AND {_WHERE.replace('?', '%s')} OFFSET 0) AS m"
 )
-# What the live, unmerged ones of some enterprises bear now.
-_BEARING = "SELECT id, uscc, name_key, district FROM enterprise WHERE live AND merged_into IS NULL"
 
 
 def digests(block: RowBlock, rows: list[int], layout: str) -> list[bytes | None]:
@@ -152,8 +153,8 @@ def _as_text(values: list) -> tuple[list[str], bool]:
 
 
 def _bears(held: tuple | None, named: tuple) -> bool:
-    """Whether a live, unmerged enterprise (`held`: what _BEARING reads of it, None
-    if it is not) is the one a row naming `named` (USCC, name key, district) finds:
+    """Whether a live, unmerged enterprise (`held`: what Memo._bearing reads of it,
+    None if it is not) is the one a row naming `named` (USCC, name key, district) finds:
     the holder of the USCC, or, for a row without one, of the name in the district."""
     if held is None:
         return False
@@ -188,7 +189,7 @@ class Memo:
         self.block_enterprises: set[int] = set()
         # rows checked to restate the ledger in this block: (digest, enterprise,
         # plan, latest date, what the row names it by); written by flush()
-        self.pending: list[tuple[bytes, int, int | None, date]] = []
+        self.pending: list[tuple[bytes, int, int | None, date, tuple | None]] = []
 
     # ---------------------------------------------------------------- reading
 
@@ -359,30 +360,18 @@ class Memo:
         may be passed by as of the import's date (_WHERE)."""
         on = self.on.isoformat() if self.sqlite else self.on  # SQLite keeps ISO text
         params = (self.layout, self.undo_seen, on, on)
-        if self.sqlite:
-            return self._select_in(_REMEMBERED_SQLITE, digests, *params)
-        found: list[tuple] = []
-        cursor = self.conn.connection.cursor()
-        try:
-            for start in range(0, len(digests), 5000):
-                cursor.execute(_REMEMBERED_PG, (digests[start : start + 5000], *params))
-                found.extend(cursor.fetchall())
-        finally:
-            cursor.close()
-        return found
+        return self._select_in(_REMEMBERED_SQLITE, digests, *params, pg=_REMEMBERED_PG)
 
     def _bearing(self, ids: list[int]) -> dict[int, tuple]:
-        """(USCC, name key, district) of the live, unmerged enterprises of `ids` (sorted)."""
+        """(USCC, name key, district) of the live, unmerged enterprises of `ids` (sorted;
+        only rows that went through the rules: a block's few)."""
         if not ids:
             return {}
-        # the records a sheet names are neighbours (ids follow the rows that made
-        # them): a range reads the index once (as db.among); others are passed by
-        if ids[-1] - ids[0] < 2 * len(ids):
-            sql = f"{_BEARING} AND id BETWEEN ? AND ?"
-            rows = self._all(sql, ids[0], ids[-1])
-        else:
-            rows = self._select_in(f"{_BEARING} AND id", ids)
-        return {row[0]: row[1:] for row in rows}
+        e = Enterprise
+        query = select(e.id, e.uscc, e.name_key, e.district).where(
+            among(e.id, ids), e.live, e.merged_into.is_(None)
+        )
+        return {row[0]: tuple(row[1:]) for row in self.conn.execute(query).all()}
 
     def _all(self, sql: str, *params, fetch: bool = True) -> list[tuple]:
         cursor = self.conn.connection.cursor()
@@ -403,9 +392,11 @@ class Memo:
     def _run(self, sql: str, *params) -> None:
         self._all(sql, *params, fetch=False)
 
-    def _select_in(self, sql: str, values: list, *params, fetch: bool = True) -> list[tuple]:
+    def _select_in(
+        self, sql: str, values: list, *params, fetch: bool = True, pg: str = ""
+    ) -> list[tuple]:
         """Rows of `sql` (with `params`), which ends with the column to match against
-        `values`."""
+        `values`; `pg`: PostgreSQL's own form, taking `values` as its first array."""
         found: list[tuple] = []
         cursor = self.conn.connection.cursor()
         try:
@@ -413,6 +404,8 @@ class Memo:
                 part = values[start : start + 5000]
                 if self.sqlite:
                     cursor.execute(f"{sql} IN ({', '.join('?' * len(part))})", (*params, *part))
+                elif pg:
+                    cursor.execute(pg, (part, *params))
                 else:  # one array: a list of placeholders costs the server more
                     cursor.execute(f"{sql.replace('?', '%s')} = ANY(%s)", (*params, part))
                 if fetch:
