@@ -243,6 +243,25 @@ def test_messy_gbk_sheet_imports_and_reads_back(cli, ledger, tmp_path):
     assert "无新内容 (未记录批次)" in again.stderr and "无变化行: 4" in again.stderr
 
 
+def test_total_rows_and_blank_lines_of_a_csv_are_skipped(cli, ledger, tmp_path):
+    """合计/小计 rows (the name cell, or the first cell where the name is blank) and
+    lines of blanks (zero-width ones too) are not records; a name with 计 in it is."""
+    path = sheet(
+        tmp_path / "台账.csv",
+        "序号,企业名称,区县,复产状态\n"
+        "1,乐山会计服务有限公司,沙湾,计划复产\n"
+        "\u200b,\u3000, ,\n"
+        "2,乐山甲机械有限公司,沙湾,已复产\n"
+        ",合计,,\n"
+        "小计,,,\n",
+    )
+    result = imported(cli, "plans", path, "--date", "2020-02-15")
+    assert "跳过合计行: 2" in result.stderr
+    assert set(by_name(listed(cli, "plan"))) == {"乐山会计服务有限公司", "乐山甲机械有限公司"}
+    sources = {e["source"] for e in plan_events(log(cli), "乐山甲机械有限公司")}
+    assert sources == {f"{path}:4"}  # the line of blanks counts as a line
+
+
 def test_older_sheet_changes_nothing_newer_records_only_what_changed(cli, ledger, tmp_path):
     head = "企业名称,区县,复产状态,复产日期,职工总数\n"
     v1 = sheet(

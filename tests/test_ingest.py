@@ -9,8 +9,11 @@ import io
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fugong.errors import FugongError, RowError, SheetError, ValueProblem
+from fugong.firstseen import FirstSeen
 from fugong.ingest import RowErrors, SheetRow, open_sheet
 from fugong.layouts import ALIASES, COLUMNS, ENTERPRISE_COLUMNS, LAYOUTS
 from fugong.rejects import write_rejects
@@ -657,3 +660,26 @@ def test_rejects_can_be_fixed_and_imported_again(tmp_path):
     write_rejects(str(path), s.header, again)
     header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert header == ["企业名称", "区县", "职工总数", "备注", "error"]
+
+
+@given(st.lists(st.tuples(st.integers(-(2**70), 2**70), st.integers(0, 2**40)), max_size=300))
+def test_first_seen_is_a_dict_of_first_values(pairs):
+    """FirstSeen (open addressing, grown from its smallest table, keys given a few
+    calls at a time) answers as a dict of each key's first value would."""
+    seen, first = FirstSeen(), {}
+    for start in range(0, len(pairs), 7):
+        chunk = pairs[start : start + 7]
+        expected = []
+        for j, (key, value) in enumerate(chunk):
+            earlier = first.setdefault((key & 0xFFFFFFFFFFFFFFFF) or 1, value)
+            if (earlier ^ value) & 0xFFFFFFFF:
+                expected.append((j, earlier))
+        keys, values = [k for k, _ in chunk], [v for _, v in chunk]
+        assert seen.conflicts(keys, values) == expected
+
+
+def test_first_seen_keeps_every_key_when_it_grows():
+    seen = FirstSeen()  # room for 2730 keys before it grows
+    keys = [k * 0x9E3779B97F4A7C15 for k in range(10_000)]  # 64-bit keys, spread
+    assert seen.conflicts(keys, list(range(10_000))) == []
+    assert seen.conflicts(keys, [v + 1 for v in range(10_000)]) == [(k, k) for k in range(10_000)]

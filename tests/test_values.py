@@ -23,6 +23,7 @@ from fugong.values import (
     parse_moment,
     parse_term,
     uscc_check_char,
+    uscc_checks_ok,
 )
 from fugong.vocab import CATEGORY, PLAN_STATUS, PROBLEM_STATUS
 
@@ -260,6 +261,23 @@ def test_check_char_zero():
     # 31 - 0 = 31 -> 0: a code whose weighted sum is a multiple of 31
     assert uscc_check_char("0" * 17) == "0"
     assert normalize_uscc("0" * 18) == ("0" * 18, True)
+
+
+# GB 32100's weights of the 17 characters, as the standard lists them.
+GB32100_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+@given(st.text(alphabet=USCC_CHARSET, min_size=17, max_size=17))
+def test_check_char_is_the_standard_weighted_sum(first17):
+    total = sum(USCC_CHARSET.index(c) * w for c, w in zip(first17, GB32100_WEIGHTS, strict=True))
+    expected = USCC_CHARSET[(31 - total % 31) % 31]
+    assert uscc_check_char(first17) == expected
+    assert normalize_uscc(first17 + expected) == (first17 + expected, True)
+
+
+@given(st.lists(st.text(alphabet=USCC_CHARSET, min_size=18, max_size=18)))
+def test_column_check_is_the_code_check(codes):
+    assert uscc_checks_ok(codes) == [normalize_uscc(code)[1] for code in codes]
 
 
 @pytest.mark.parametrize(

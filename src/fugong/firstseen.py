@@ -25,37 +25,35 @@ class FirstSeen:
         self._values = array("Q", bytes(8 * size))
         self._room = size * 2 // 3
 
-    def first(self, key: int, value: int) -> int | None:
-        """The value stored for key; stores `value` (returning None) if there is none."""
-        key = (key & 0xFFFFFFFFFFFFFFFF) or 1  # 0 marks an empty slot
-        keys, mask = self._keys, self._mask
-        i = key & mask
-        found = keys[i]
-        while found:
-            if found == key:
-                return self._values[i]
-            i = (i + 1) & mask
-            found = keys[i]
-        keys[i] = key
-        self._values[i] = value
-        self._room -= 1
-        if not self._room:
-            self._grow()
-        return None
-
     def conflicts(self, keys: list[int], values: list[int]) -> list[tuple[int, int]]:
-        """first() for many keys at once: (index, earlier value) where a key was
-        stored before with a value whose low 32 bits differ."""
+        """Stores each key not seen before with its value; returns (index, earlier
+        value) where a key was stored before with a value whose low 32 bits differ.
+
+        One loop with the probing written out: it runs once per row of every sheet.
+        """
         found = []
-        first = self.first
+        stored, mask = self._keys, self._mask
         for j, (key, value) in enumerate(zip(keys, values, strict=True)):
-            earlier = first(key, value)
-            if earlier is not None and (earlier ^ value) & 0xFFFFFFFF:
-                found.append((j, earlier))
+            key = (key & 0xFFFFFFFFFFFFFFFF) or 1
+            i = key & mask
+            at = stored[i]
+            while at and at != key:
+                i = (i + 1) & mask
+                at = stored[i]
+            if at:
+                earlier = self._values[i]
+                if (earlier ^ value) & 0xFFFFFFFF:
+                    found.append((j, earlier))
+                continue
+            stored[i] = key
+            self._values[i] = value
+            self._room -= 1
+            if not self._room:
+                self._grow()
+                stored, mask = self._keys, self._mask
         return found
 
     def _grow(self) -> None:
         old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k]
         self._allocate(2 * (self._mask + 1))
-        for k, v in old:
-            self.first(k, v)
+        self.conflicts([k for k, _ in old], [v for _, v in old])

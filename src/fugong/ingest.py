@@ -21,10 +21,10 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import itemgetter
+from operator import and_, itemgetter, lshift, methodcaller, or_
 from typing import BinaryIO, Protocol
 
 from .decoding import (
@@ -66,7 +66,7 @@ from .values import (
     parse_job,
     parse_term,
     uscc_check_char,
-    uscc_check_ok,
+    uscc_checks_ok,
 )
 from .vocab import CATEGORY, INSPECTION, PLAN_STATUS, PROBLEM_STATUS, SECTOR
 
@@ -234,9 +234,12 @@ def _identity(stream) -> tuple[int, int] | None:
     return info.st_size, info.st_mtime_ns
 
 
+_WITHOUT_NUMBER_SIGN = methodcaller("lstrip", "#＃")
+
+
 def _digits(text: str) -> bool:
     """Whether a name could be all digits (check_name decides exactly)."""
-    return text.lstrip("#＃").isdigit()
+    return _WITHOUT_NUMBER_SIGN(text).isdigit()
 
 
 def _filled(cell: str) -> bool:
@@ -244,6 +247,13 @@ def _filled(cell: str) -> bool:
     first cell of a data line: its 序号 or code)."""
     text = cell.strip()
     return bool(text) and text[0] not in ZERO_WIDTH_CHARS and text[-1] not in ZERO_WIDTH_CHARS
+
+
+def _blank(cells: list[str]) -> bool:
+    """Whether a line holds nothing but blanks (zero-width blanks are blanks too).
+    A line whose first cell is a number or a code (isalnum, the usual 序号) is
+    not: the import's loop asks that first, without a call."""
+    return not _filled(cells[0] if cells else "") and not any(map(clean_text, cells))
 
 
 def _text_column(cells: list[str]) -> list[str | None]:
@@ -552,7 +562,7 @@ class Sheet:
         for line, cells, found in self._source.records():
             if found:
                 problems[len(lines)] = found
-            elif not _filled(cells[0] if cells else "") and not any(map(clean_text, cells)):
+            elif _blank(cells):
                 continue
             lines.append(line)
             raw.append(cells)
@@ -578,7 +588,7 @@ class Sheet:
                     problems = source.take_problems(end) if pending else None
                     if problems:
                         unread[len(lines)] = RowErrors(start, cells, problems)
-                    elif not _filled(cells[0] if cells else "") and not any(map(clean_text, cells)):
+                    elif not (cells and cells[0].isalnum()) and _blank(cells):
                         continue  # a blank line (zero-width blanks are blanks too)
                     lines.append(start)
                     raw.append(cells)
@@ -615,6 +625,10 @@ class Sheet:
         (the USCC cell is blank, or says 合计 too: a merge over both)."""
         name = self._where.get("name")
         uscc = self._where.get("uscc")
+        if name is not None and raw and min(map(len, raw)) > name:
+            names = list(map(itemgetter(name), raw))
+            if "计" not in "".join(names) and all(map(str.strip, names)):
+                return []  # the usual block: no name cell says 计, none is blank
         found = []
         for k, cells in enumerate(raw):
             text = cells[name] if name is not None and name < len(cells) else ""
@@ -719,8 +733,14 @@ class Sheet:
         failed: dict[str, set[int]],
     ) -> None:
         """Names and texts are visible text (values.check_name / check_text); the
-        usual printable cell is passed over at the cost of one str method."""
+        usual column, all printable, is passed over at the cost of a few str methods
+        over the whole column."""
         name = column == "name"
+        present = list(filter(None, values))  # cells are None or non-empty
+        if " ".join(present).isprintable() and not (
+            name and any(map(str.isdigit, map(_WITHOUT_NUMBER_SIGN, present)))
+        ):
+            return  # the usual column: one look at all its cells (_digits over a column)
         for k, value in enumerate(values):
             if value is None or (value.isprintable() and not (name and _digits(value))):
                 continue
@@ -780,10 +800,12 @@ class Sheet:
     ) -> list[str | None]:
         texts = list(map(str.strip, cells))
         shaped = list(map(USCC_SHAPE.fullmatch, texts))  # a code typed as it should be
+        typed = [text for text, shape in zip(texts, shaped, strict=True) if shape is not None]
+        checks = iter(uscc_checks_ok(typed))
         values: list[str | None] = []
         for k, (text, shape) in enumerate(zip(texts, shaped, strict=True)):
             if shape is not None:
-                if not uscc_check_ok(text):
+                if not next(checks):
                     block.warnings.setdefault(k, []).append(
                         self._check_char_warning(block.lines[k], cells[k], text)
                     )
@@ -960,12 +982,19 @@ class Sheet:
                 else ()
                 for k in range(n)
             ]
-        ok = [k for k in range(n) if k not in block.errors] if block.errors else range(n)
         lines = block.lines
         # hash() is salted per process but stable within this import, which is all
         # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
-        keys = [hash(records[k]) for k in ok]
-        packed = [(lines[k] << 32) | (value_hashes[k] & 0xFFFFFFFF) for k in ok]
+        if block.errors:
+            ok: Sequence[int] = [k for k in range(n) if k not in block.errors]
+            keys = [hash(records[k]) for k in ok]
+            ok_lines, ok_hashes = [lines[k] for k in ok], [value_hashes[k] for k in ok]
+        else:  # the usual block: every row, a column at a time
+            ok, keys, ok_lines, ok_hashes = range(n), list(map(hash, records)), lines, value_hashes
+        # (line << 32 | low 32 bits of the values' hash) for each row
+        packed = list(
+            map(or_, map(lshift, ok_lines, repeat(32)), map(and_, ok_hashes, repeat(0xFFFFFFFF)))
+        )
         for j, earlier in self._seen.conflicts(keys, packed):
             k = ok[j]
             record = records[k]

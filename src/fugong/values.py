@@ -13,6 +13,7 @@ import datetime as dt
 import operator
 import re
 import unicodedata
+from itertools import repeat
 
 from .errors import ValueProblem
 from .vocab import JOB_TYPE, Vocabulary, fold
@@ -35,6 +36,7 @@ __all__ = [
     "parse_term",
     "uscc_check_char",
     "uscc_check_ok",
+    "uscc_checks_ok",
 ]
 
 MIN_YEAR = 1900
@@ -195,7 +197,11 @@ def parse_bool(text: str) -> bool:
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
 _USCC_CHARS = frozenset(USCC_CHARSET)
-_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
+# GB 32100 weighs the i-th character by 3**i mod 31, and 34 = 3 mod 31: read as a
+# base-34 number with its first character last, the 17 values sum to the weighted
+# total mod 31.  One int() in C instead of 17 look-ups and products in Python (the
+# import's hot path).
+_AS_BASE34 = str.maketrans(USCC_CHARSET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
 # What Excel makes of a long number: 9.15111E+17, 9.15111e17, 9,15111E+17.
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d*)?E[+-]?\d+", re.ASCII)
 
@@ -228,13 +234,26 @@ def uscc_check_char(first17: str) -> str:
 
 def _check_char(code: str) -> str:
     """The check character for the first 17 characters of `code` (valid charset)."""
-    total = sum(map(operator.mul, map(_USCC_VALUE.__getitem__, code[:17]), _USCC_WEIGHTS))
-    return USCC_CHARSET[(31 - total % 31) % 31]
+    total = int(code[16::-1].translate(_AS_BASE34), 34)
+    return USCC_CHARSET[-total % 31]
 
 
 def uscc_check_ok(code: str) -> bool:
     """Whether the 18th character of a code of USCC_SHAPE is its check character."""
     return _check_char(code) == code[17]
+
+
+_FIRST17_REVERSED = operator.itemgetter(slice(16, None, -1))
+
+
+def uscc_checks_ok(codes: list[str]) -> list[bool]:
+    """uscc_check_ok of every code (each of USCC_SHAPE), a column at a time in C."""
+    reversed17 = map(str.translate, map(_FIRST17_REVERSED, codes), repeat(_AS_BASE34))
+    totals = map(int, reversed17, repeat(34))
+    expected = map(
+        USCC_CHARSET.__getitem__, map(operator.mod, map(operator.neg, totals), repeat(31))
+    )
+    return list(map(str.__eq__, expected, map(operator.itemgetter(17), codes)))
 
 
 def make_uscc(first17: str) -> str:
