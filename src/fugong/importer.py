@@ -30,7 +30,7 @@ from .errors import RowError, SheetError
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
 from .layouts import ENTERPRISE_COLUMNS
-from .memo import MEMO_LAYOUTS, Memo, digests
+from .memo import MEMO_LAYOUTS, Memo
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
@@ -909,7 +909,7 @@ def import_sheet(
             codes: dict[int, bytes | None] = {}
             passed: list[int] = []
             if memo is not None:
-                codes = dict(zip(good, digests(block, good, layout), strict=True))
+                codes = dict(zip(good, memo.digests(block, good), strict=True))
                 passed = memo.passed(block, good, [codes[k] for k in good])
                 good = _without(good, passed)
             general, prefetched = good, False

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from .db import among, executemany
-from .layouts import COLUMNS
+from .layouts import COLUMNS, TEXT_COLUMNS
 from .models import Enterprise
 
 if TYPE_CHECKING:
@@ -75,6 +75,8 @@ MEMO_LAYOUTS = ("plans", "enterprises")
 TOUCHED_LIMIT = 50_000
 _BLANK = "\x00"  # a blank cell in a digest (no parsed value holds it)
 _SEP = "\x1f"  # between cells; a row whose text holds it gets no digest
+_SPELLED_LIMIT = 10_000  # spellings kept per column (dates, counts): a bound, rarely reached
+_BLANK_FOR_NONE = {None: _BLANK}
 # The mark row: how far every other row was last known current (see above).
 _MARK = ("", 0)
 _COLUMNS = (
@@ -106,50 +108,16 @@ _REMEMBERED_PG = (
 )
 
 
-def digests(block: RowBlock, rows: list[int], layout: str) -> list[bytes | None]:
-    """The digest of each row's parsed values, in the layout's column order (None:
-    the row has none and is never passed by)."""
-    n = len(block)
-    columns = []
-    ambiguous = False  # a cell holds the separator: such rows get no digest
-    for column in COLUMNS[layout]:
-        values = block.columns.get(column)
-        if values is None:
-            columns.append([_BLANK] * n)
-            continue
-        texts, holds_separator = _as_text(values)
-        columns.append(texts)
-        ambiguous = ambiguous or holds_separator
-    texts = list(map(_SEP.join, zip(*columns, strict=True)))
-    blake, person = hashlib.blake2b, layout.encode()
-    if not ambiguous:
-        return [blake(texts[k].encode(), digest_size=16, person=person).digest() for k in rows]
-    width = len(columns) - 1
-    return [
-        blake(texts[k].encode(), digest_size=16, person=person).digest()
-        if texts[k].count(_SEP) == width
-        else None
-        for k in rows
-    ]
-
-
-def _as_text(values: list) -> tuple[list[str], bool]:
-    """One column's values as text, and whether one holds the separator: each type
-    of a column has one spelling (the column's type is fixed by the layout, so
-    text and number never meet)."""
-    spelled: dict[object, str] = {}
-    for value in set(values):
-        if value is None:
-            spelled[None] = _BLANK
-        elif isinstance(value, bool):
-            spelled[value] = "T" if value else "F"
-        elif isinstance(value, date):
-            spelled[value] = value.isoformat()
-        else:
-            spelled[value] = str(value)
-    # bool and int never share a column, so True and 1 (equal keys) cannot clash
-    holds_separator = any(_SEP in text for text in spelled.values())
-    return list(map(spelled.__getitem__, values)), holds_separator
+def _spelling(value: object) -> str:
+    """The text of a parsed value of a column of few values (dates, counts, yes/no,
+    terms, districts) in a digest."""
+    if value is None:
+        return _BLANK
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _bears(held: tuple | None, named: tuple) -> bool:
@@ -172,6 +140,8 @@ class Memo:
         self.on = importer.default_date
         self.conn = importer.session.connection()
         self.sqlite = self.conn.dialect.name == "sqlite"
+        self._columns = COLUMNS[self.layout]
+        self._spelled: dict[str, dict[object, str]] = {}  # column -> value -> its text
         self.undo_seen = self._scalar("SELECT max(undone_by) FROM batch") or 0
         self._bring_up_to_date()
         self.reading = self._scalar(
@@ -191,6 +161,46 @@ class Memo:
         # plan, latest date, what the row names it by); written by flush()
         self.pending: list[tuple[bytes, int, int | None, date, tuple | None]] = []
 
+    # ---------------------------------------------------------------- digests
+
+    def digests(self, block: RowBlock, rows: list[int]) -> list[bytes | None]:
+        """The digest of each row's parsed values, in the layout's column order (None:
+        the row has none and is never passed by)."""
+        n = len(block)
+        columns = []
+        for column in self._columns:
+            values = block.columns.get(column)
+            columns.append(self._as_text(column, values) if values is not None else [_BLANK] * n)
+        texts = list(map(_SEP.join, zip(*columns, strict=True)))
+        blake, person = hashlib.blake2b, self.layout.encode()
+        width = len(columns) - 1
+        # a cell holding the separator would make two rows' texts alike: such rows get none
+        if "".join(texts).count(_SEP) == width * n:
+            return [blake(texts[k].encode(), digest_size=16, person=person).digest() for k in rows]
+        return [
+            blake(texts[k].encode(), digest_size=16, person=person).digest()
+            if texts[k].count(_SEP) == width
+            else None
+            for k in rows
+        ]
+
+    def _as_text(self, column: str, values: list) -> list[str]:
+        """One column's values as text: each type of a column has one spelling (the
+        column's type is fixed by the layout, so text and number never meet)."""
+        if column in TEXT_COLUMNS or column == "uscc":  # str or None, mostly all different
+            return list(map(_BLANK_FOR_NONE.get, values, values))
+        # a column of few values: their spellings are kept for the whole import
+        # (bool and int never share a column, so True and 1, equal keys, cannot clash)
+        spelled = self._spelled.setdefault(column, {})
+        try:
+            return list(map(spelled.__getitem__, values))  # the usual, after a few blocks
+        except KeyError:
+            pass
+        if len(spelled) > _SPELLED_LIMIT:
+            spelled.clear()
+        spelled.update({value: _spelling(value) for value in set(values)})
+        return list(map(spelled.__getitem__, values))
+
     # ---------------------------------------------------------------- reading
 
     def passed(self, block: RowBlock, rows: list[int], codes: list[bytes | None]) -> list[int]:
@@ -199,33 +209,29 @@ class Memo:
         self.hits: dict[int, tuple] = {}
         if not self.reading:
             return []
-        wanted = list({code for code in codes if code is not None})
+        wanted = set(codes)
+        wanted.discard(None)
         if not wanted:
             return []
-        entries: dict[bytes, list[tuple]] = {}
+        found = self._remembered(list(wanted))  # type: ignore[arg-type]
         touched, touched_plans = self.touched_enterprises, self.touched_plans
-        # (not the rows of records a row of this import went through the rules for)
-        for row in self._remembered(wanted):
-            if not touched or (row[1] not in touched and row[2] not in touched_plans):
-                entries.setdefault(row[0], []).append(row)
-        if not entries:
+        if touched or touched_plans:
+            # (not the rows of records a row of this import went through the rules for)
+            found = [e for e in found if e[1] not in touched and e[2] not in touched_plans]
+        if not found:
             return []
         plans = {}
         if self.layout == "plans":
-            plans = self.importer.plans_of(
-                sorted({e[1] for found in entries.values() for e in found})
-            )
-        n = len(block)
-        usccs = block.columns.get("uscc", [None] * n)
-        twins, hits = self.twins, self.hits
-        for k, code in zip(rows, codes, strict=True):
-            found = entries.get(code)  # type: ignore[arg-type]
-            if found is None or (twins and usccs[k] is None):
-                continue  # (a row naming a name two live enterprises bear: either)
-            for entry in found:
-                if plans.get(entry[1]) == entry[2]:  # else it means another plan (or none)
-                    hits[k] = entry
-                    break
+            plans = self.importer.plans_of(sorted(set(map(itemgetter(1), found))))
+        valid: dict[bytes, tuple] = {}  # digest -> the first entry that still holds
+        for entry in found:
+            if plans.get(entry[1]) == entry[2]:  # else it means another plan (or none)
+                valid.setdefault(entry[0], entry)
+        pairs: Iterable[tuple[int, bytes | None]] = zip(rows, codes, strict=True)
+        if self.twins:  # (a row naming a name two live enterprises bear: either)
+            usccs = block.columns.get("uscc", [None] * len(block))
+            pairs = [(k, code) for k, code in pairs if usccs[k] is not None]
+        self.hits = {k: valid[code] for k, code in pairs if code in valid}  # type: ignore[index]
         return list(self.hits)
 
     def touch(self, enterprises: Iterable[int], plans: Iterable[int]) -> None:
@@ -360,7 +366,9 @@ class Memo:
         may be passed by as of the import's date (_WHERE)."""
         on = self.on.isoformat() if self.sqlite else self.on  # SQLite keeps ISO text
         params = (self.layout, self.undo_seen, on, on)
-        return self._select_in(_REMEMBERED_SQLITE, digests, *params, pg=_REMEMBERED_PG)
+        # in index order: SQLite's seeks then walk the index forward (~15% faster)
+        ordered = sorted(digests)
+        return self._select_in(_REMEMBERED_SQLITE, ordered, *params, pg=_REMEMBERED_PG)
 
     def _bearing(self, ids: list[int]) -> dict[int, tuple]:
         """(USCC, name key, district) of the live, unmerged enterprises of `ids` (sorted;
