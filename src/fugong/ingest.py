@@ -762,10 +762,9 @@ class Sheet:
         cache: dict[str, object],
         failed: dict[str, set[int]],
     ) -> list[object]:
-        missing = set(cells).difference(cache.keys())
-        if not missing:  # the usual, once the first rows have filled the cache
+        try:  # the usual, once the first rows have filled the cache
             values = list(map(cache.__getitem__, cells))
-        else:
+        except KeyError:
             values = list(map(cache.get, cells, repeat(_MISSING)))
             for k, value in enumerate(values):
                 if value is _MISSING:
