@@ -338,3 +338,29 @@ def test_another_citys_district_table_can_be_loaded(bare_cli, tmp_path):
     assert city["plans"]["total"] == 1
     # two cities now: a report must say which
     assert bare_cli("report", "--db", db).exit_code == 1
+
+
+def test_tuples_reads_what_sqlalchemy_reads(db_url, cli):
+    """db.tuples (the driver's cursor, for hot paths) gives the rows a Core select
+    gives: a range and an IN list (db.among), strings and other bound values."""
+    from sqlalchemy import select as core_select
+
+    from fugong.db import among, tuples
+    from fugong.models import Plan
+
+    assert cli("init", "--sample").exit_code == 0
+    ledger = open_ledger(db_url)
+    try:
+        with ledger.engine.connect() as conn:
+            ids = sorted(r[0] for r in conn.execute(core_select(Plan.enterprise_id)).all())
+            assert len(ids) > 50
+            statements = [
+                core_select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, ids)),
+                core_select(Plan.id).where(among(Plan.enterprise_id, ids[::7])),  # IN (…)
+                core_select(District.code, District.name).where(District.code > "511112"),
+            ]
+            for statement in statements:
+                expected = sorted(tuple(r) for r in conn.execute(statement).all())
+                assert expected and sorted(tuples(conn, statement)) == expected
+    finally:
+        ledger.engine.dispose()

@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from . import rules
 from .asof import counting_plans
-from .db import ID_TABLES, among, bulk_insert, next_ids, sync_sequences
+from .db import ID_TABLES, among, bulk_insert, next_ids, sync_sequences, tuples
 from .errors import RowError, SheetError
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
@@ -300,10 +300,11 @@ class Importer:
             return counting_plans(self.session, ids)
         wanted = sorted(ids)
         found = set(wanted)
-        rows = self.session.connection().execute(
-            select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted))
+        rows = tuples(
+            self.session.connection(),
+            select(Plan.enterprise_id, Plan.id).where(among(Plan.enterprise_id, wanted)),
         )
-        return {eid: pid for eid, pid in rows.all() if eid in found}
+        return {eid: pid for eid, pid in rows if eid in found}
 
     def prefetch_block(self, block: RowBlock, good: list[int]) -> None:
         """prefetch() for the good rows of a parsed block, from its columns."""
