@@ -683,3 +683,25 @@ def test_first_seen_keeps_every_key_when_it_grows():
     keys = [k * 0x9E3779B97F4A7C15 for k in range(10_000)]  # 64-bit keys, spread
     assert seen.conflicts(keys, list(range(10_000))) == []
     assert seen.conflicts(keys, [v + 1 for v in range(10_000)]) == [(k, k) for k in range(10_000)]
+
+
+@pytest.mark.parametrize("blank_columns", [0, 2, 40])
+def test_rows_read_the_same_whatever_the_sheet_width(blank_columns):
+    """A sheet with many trailing blank columns (an Excel export) reads as a narrow
+    one; rows shorter or longer than the header too (ingest._transposed)."""
+    tail = "," * blank_columns
+    text = (
+        f"企业名称,区县,复产状态,职工总数{tail}\n"
+        f"甲公司,沙湾,计划复产,10{tail}\n"
+        "乙公司,沙湾\n"  # a short row: the missing cells are blank
+        f"丙公司,峨边,已复产,30{tail}\n"
+    )
+    rows, errors = read(text)
+    assert errors == []
+    assert [
+        (r.values["name"], r.values.get("status"), r.values.get("employees")) for r in rows
+    ] == [
+        ("甲公司", "planned", 10),
+        ("乙公司", None, None),
+        ("丙公司", "resumed", 30),
+    ]
