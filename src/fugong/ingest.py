@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import and_, itemgetter, lshift, methodcaller, or_
+from operator import and_, itemgetter, lshift, or_
 from typing import BinaryIO, Protocol
 
 from .decoding import (
@@ -234,12 +234,9 @@ def _identity(stream) -> tuple[int, int] | None:
     return info.st_size, info.st_mtime_ns
 
 
-_WITHOUT_NUMBER_SIGN = methodcaller("lstrip", "#＃")
-
-
 def _digits(text: str) -> bool:
     """Whether a name could be all digits (check_name decides exactly)."""
-    return _WITHOUT_NUMBER_SIGN(text).isdigit()
+    return text.lstrip("#＃").isdigit()
 
 
 def _filled(cell: str) -> bool:
@@ -754,10 +751,8 @@ class Sheet:
         over the whole column."""
         name = column == "name"
         present = list(filter(None, values))  # cells are None or non-empty
-        if " ".join(present).isprintable() and not (
-            name and any(map(str.isdigit, map(_WITHOUT_NUMBER_SIGN, present)))
-        ):
-            return  # the usual column: one look at all its cells (_digits over a column)
+        if " ".join(present).isprintable() and not (name and any(map(_digits, present))):
+            return  # the usual column: one look at all its cells
         for k, value in enumerate(values):
             if value is None or (value.isprintable() and not (name and _digits(value))):
                 continue

@@ -376,11 +376,9 @@ class Memo:
         may be passed by as of the import's date (_WHERE)."""
         on = self.on.isoformat() if self.sqlite else self.on  # SQLite keeps ISO text
         params = (self.layout, self.undo_seen, on, on)
-        # in index order: SQLite's seeks then walk the index forward (~15% faster)
-        ordered = sorted(digests)
-        if self.sqlite:
-            return self._select_in(_REMEMBERED_SQLITE, ordered, *params)
-        return self._all(_REMEMBERED_PG, b"".join(ordered), *params)
+        if self.sqlite:  # in index order: the seeks then walk the index forward (~15% faster)
+            return self._select_in(_REMEMBERED_SQLITE, sorted(digests), *params)
+        return self._all(_REMEMBERED_PG, b"".join(digests), *params)
 
     def _bearing(self, ids: list[int]) -> dict[int, tuple]:
         """(USCC, name key, district) of the live, unmerged enterprises of `ids` (sorted;

@@ -13,7 +13,6 @@ import datetime as dt
 import operator
 import re
 import unicodedata
-from itertools import repeat
 
 from .errors import ValueProblem
 from .vocab import JOB_TYPE, Vocabulary, fold
@@ -243,17 +242,9 @@ def uscc_check_ok(code: str) -> bool:
     return _check_char(code) == code[17]
 
 
-_FIRST17_REVERSED = operator.itemgetter(slice(16, None, -1))
-
-
 def uscc_checks_ok(codes: list[str]) -> list[bool]:
-    """uscc_check_ok of every code (each of USCC_SHAPE), a column at a time in C."""
-    reversed17 = map(str.translate, map(_FIRST17_REVERSED, codes), repeat(_AS_BASE34))
-    totals = map(int, reversed17, repeat(34))
-    expected = map(
-        USCC_CHARSET.__getitem__, map(operator.mod, map(operator.neg, totals), repeat(31))
-    )
-    return list(map(str.__eq__, expected, map(operator.itemgetter(17), codes)))
+    """uscc_check_ok of every code (each of USCC_SHAPE), a column at a time."""
+    return list(map(str.__eq__, map(_check_char, codes), map(operator.itemgetter(17), codes)))
 
 
 def make_uscc(first17: str) -> str:
