@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, not_, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
@@ -38,6 +38,8 @@ from .models import (
 )
 
 FAR_FUTURE = date(9999, 12, 31)
+# above this many hidden batches (a --known-at long ago) `counts` asks the batch table
+HIDDEN_LISTED = 500
 IDENTITIES = {"plan": Plan, "problem": Problem, "labour": Labour}
 
 
@@ -65,6 +67,9 @@ class View:
     # the enterprises ever in `districts`, when the caller holds them in a table (eid):
     # read once instead of once per query
     ever_in: Any = None
+    # the batches whose events do not count in the view, when read (`with_merges`):
+    # None = not read, `counts` asks the batch table per event
+    hidden: frozenset[int] | None = None
 
     def owner(self, enterprise_id):
         """A record's enterprise column as the enterprise it counts for (SQL)."""
@@ -93,8 +98,16 @@ class View:
         identity = aliased(IDENTITIES[kind], name=f"{kind}_ever_in")
         return rid.in_(select(identity.id).where(self.owner(identity.enterprise_id).in_(ever)))
 
+    def counts(self, batch_id) -> ColumnElement[bool]:
+        """The condition that an event counts in the view (`batch_id`: its batch column;
+        SQL): its batch is `visible`.  With the hidden batches read, a short list instead
+        of a look-up in `batch` per event; none hidden (the usual case) is no condition."""
+        if self.hidden is None or len(self.hidden) > HIDDEN_LISTED:
+            return batch_id.in_(select(Batch.id).where(self.visible()))
+        return batch_id.not_in(sorted(self.hidden)) if self.hidden else true()
+
     def visible(self) -> ColumnElement[bool]:
-        """The condition on `Batch` for its events to count."""
+        """The condition on `Batch` for its events to count (the rule `counts` applies)."""
         if self.known_at is None:
             return Batch.undone_at.is_(None)
         return and_(
@@ -138,8 +151,7 @@ def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subq
             model.business_date.label("dated"),
             func.row_number().over(partition_by=rid, order_by=order).label("rn"),
         )
-        .join(Batch, Batch.id == model.batch_id)
-        .where(*where, view.visible())
+        .where(*where, view.counts(model.batch_id))
         .subquery()
     )
     return (
@@ -153,10 +165,8 @@ def withdrawn_problems(view: View) -> Select:
     """The problems withdrawn (作废) as known in the view: out of every figure and list
     at every date, whatever the withdrawal's business date (it was a mistake, not
     an event of that day)."""
-    return (
-        select(ProblemEvent.problem_id)
-        .join(Batch, Batch.id == ProblemEvent.batch_id)
-        .where(ProblemEvent.withdrawn.is_(True), view.visible())
+    return select(ProblemEvent.problem_id).where(
+        ProblemEvent.withdrawn.is_(True), view.counts(ProblemEvent.batch_id)
     )
 
 
@@ -164,10 +174,8 @@ def first_dates(kind: str, view: View) -> Subquery:
     """Per record of `kind`: the business date of its earliest visible event (rid, since)."""
     model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
-    query = select(rid.label("rid"), func.min(model.business_date).label("since")).join(
-        Batch, Batch.id == model.batch_id
-    )
-    query = query.where(view.visible(), view.among(kind, rid))
+    query = select(rid.label("rid"), func.min(model.business_date).label("since"))
+    query = query.where(view.counts(model.batch_id), view.among(kind, rid))
     if kind == "problem":
         query = query.where(rid.not_in(withdrawn_problems(view)))
     return query.group_by(rid).subquery(f"{kind}_since")
@@ -178,9 +186,11 @@ def enterprise_since(view: View) -> Subquery:
     enterprise merged into another adds its entries to that one's)."""
     event = EVENT_MODELS["enterprise"][0]
     parts = [
-        select(view.owner(event.enterprise_id).label("eid"), event.business_date.label("dated"))
-        .join(Batch, Batch.id == event.batch_id)
-        .where(view.visible(), view.among("enterprise", view.owner(event.enterprise_id)))
+        select(
+            view.owner(event.enterprise_id).label("eid"), event.business_date.label("dated")
+        ).where(
+            view.counts(event.batch_id), view.among("enterprise", view.owner(event.enterprise_id))
+        )
     ]
     for identity, model, owner in (
         (Plan, PlanEvent, "plan_id"),
@@ -192,8 +202,10 @@ def enterprise_since(view: View) -> Subquery:
                 view.owner(identity.enterprise_id).label("eid"), model.business_date.label("dated")
             )
             .join(model, getattr(model, owner) == identity.id)
-            .join(Batch, Batch.id == model.batch_id)
-            .where(view.visible(), view.among("enterprise", view.owner(identity.enterprise_id)))
+            .where(
+                view.counts(model.batch_id),
+                view.among("enterprise", view.owner(identity.enterprise_id)),
+            )
         )
         if identity is Problem:
             part = part.where(Problem.id.not_in(withdrawn_problems(view)))
@@ -243,7 +255,6 @@ def inspection_in_force(view: View, rid, dated, eid) -> ColumnElement:
     event = aliased(PlanEvent, name="in_force")
     return (
         select(event.inspection)
-        .join(Batch, Batch.id == event.batch_id)
         .where(
             event.plan_id == rid,
             event.inspection.is_not(None),
@@ -251,7 +262,7 @@ def inspection_in_force(view: View, rid, dated, eid) -> ColumnElement:
                 event.business_date < dated,
                 and_(event.business_date == dated, event.id <= eid),
             ),
-            view.visible(),
+            view.counts(event.batch_id),
         )
         .order_by(event.business_date.desc(), event.id.desc())
         .limit(1)
@@ -295,11 +306,10 @@ def resumption_checks(view: View, last: date | None = None) -> Subquery:
             )
             .label("rn"),
         )
-        .join(Batch, Batch.id == PlanEvent.batch_id)
         .where(
             PlanEvent.status.is_not(None),
             PlanEvent.business_date <= last,
-            view.visible(),
+            view.counts(PlanEvent.batch_id),
             view.among("plan", PlanEvent.plan_id),
         )
         .subquery("plan_checks_last")
@@ -313,13 +323,16 @@ def resumption_checks(view: View, last: date | None = None) -> Subquery:
 
 
 def with_merges(session, view: View) -> View:
-    """The view with the merges known in it (see View): who is merged into whom, chains
-    followed, and which plans stop counting where both enterprises had one."""
+    """The view with what the ledger holds for it (see View): the batches hidden in it,
+    who is merged into whom (chains followed), and which plans stop counting where both
+    enterprises had one."""
+    # visible() is never NULL (recorded_at is required), so its negation is exact
+    hidden = session.execute(select(Batch.id).where(not_(view.visible()))).scalars()
+    view = replace(view, hidden=frozenset(hidden))
     event = EnterpriseEvent
     rows = session.execute(
         select(event.enterprise_id, event.merged_into, event.merge_plan)
-        .join(Batch, Batch.id == event.batch_id)
-        .where(event.merged_into.is_not(None), view.visible())
+        .where(event.merged_into.is_not(None), view.counts(event.batch_id))
         .order_by(event.id)
     ).all()
     if not rows:

@@ -22,7 +22,6 @@ from .layouts import ENTERPRISE_COLUMNS
 from .models import (
     EVENT_FIELDS,
     EVENT_MODELS,
-    Batch,
     District,
     EnterpriseEvent,
     Labour,
@@ -101,8 +100,7 @@ def enterprise_table(
             event.id,
             *(getattr(event, f) for f in ENTERPRISE_FIELDS),
         )
-        .join(Batch, Batch.id == event.batch_id)
-        .where(view.visible(), view.among("enterprise", event.enterprise_id))
+        .where(view.counts(event.batch_id), view.among("enterprise", event.enterprise_id))
         .order_by(event.enterprise_id, event.business_date, event.id)
     )
     if enterprise_id is not None:
@@ -159,11 +157,10 @@ def _last_status_date(kind: str, status: str, view: View):
     rid = getattr(model, owner)
     return (
         select(rid.label("rid"), func.max(model.business_date).label("dated"))
-        .join(Batch, Batch.id == model.batch_id)
         .where(
             model.status == status,
             model.business_date <= view.as_of,
-            view.visible(),
+            view.counts(model.batch_id),
             view.among(kind, rid),
         )
         .group_by(rid)
@@ -209,8 +206,7 @@ def _plan_states(session: Session, view: View, enterprise_id: int | None) -> Ite
             *(getattr(PlanEvent, f) for f in _PLAN_FIELDS),
         )
         .join(Plan, Plan.id == PlanEvent.plan_id)
-        .join(Batch, Batch.id == PlanEvent.batch_id)
-        .where(view.visible(), view.among("plan", PlanEvent.plan_id))
+        .where(view.counts(PlanEvent.batch_id), view.among("plan", PlanEvent.plan_id))
         .order_by(PlanEvent.plan_id, PlanEvent.business_date, PlanEvent.id)
     )
     if enterprise_id is not None:  # its plan, or the one it took over in a merge

@@ -45,7 +45,6 @@ from .asof import (
     withdrawn_problems,
 )
 from .models import (
-    Batch,
     District,
     EnterpriseEvent,
     Labour,
@@ -252,11 +251,10 @@ def _status_spans(window: Window):
             # last of them, the only one that makes a span)
             func.max(resumed_on).over(**ordered).label("resumed_by"),
         )
-        .join(Batch, Batch.id == PlanEvent.batch_id)
         .where(
             PlanEvent.status.is_not(None),
             PlanEvent.business_date <= window.last,
-            view.visible(),
+            view.counts(PlanEvent.batch_id),
             view.among("plan", PlanEvent.plan_id),
         )
         .subquery("status_events")
@@ -562,7 +560,6 @@ def _labour_figures(series, extras, code: str, i: int) -> dict[str, Any]:
 def _active(session: Session, window: Window, scope) -> set[tuple[date, str]]:
     """(day, district) with at least one fact of the scope dated that day (the others
     send a 零报告)."""
-    inside = [window.view.visible()]
     first, last = window.first, window.last
     view = window.view
     dated = [
@@ -570,12 +567,11 @@ def _active(session: Session, window: Window, scope) -> set[tuple[date, str]]:
             view.owner(EnterpriseEvent.enterprise_id).label("eid"),
             EnterpriseEvent.business_date.label("d"),
         )
-        .join(Batch, Batch.id == EnterpriseEvent.batch_id)
         # a merge corrects the ledger; it is no fact of its day
         .where(
             EnterpriseEvent.business_date.between(first, last),
             EnterpriseEvent.merged_into.is_(None),
-            *inside,
+            view.counts(EnterpriseEvent.batch_id),
             view.among("enterprise", view.owner(EnterpriseEvent.enterprise_id)),
         )
     ]
@@ -587,10 +583,9 @@ def _active(session: Session, window: Window, scope) -> set[tuple[date, str]]:
         part = (
             select(view.owner(identity.enterprise_id), model.business_date)
             .join(model, getattr(model, owner) == identity.id)
-            .join(Batch, Batch.id == model.batch_id)
             .where(
                 model.business_date.between(first, last),
-                *inside,
+                view.counts(model.batch_id),
                 view.among("enterprise", view.owner(identity.enterprise_id)),
             )
         )

@@ -54,7 +54,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session
 
 from .asof import View
-from .models import EVENT_MODELS, Batch
+from .models import EVENT_MODELS
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,9 @@ class Window:
     def view(self) -> View:
         if self.merges is None:
             return View(self.last, self.known_at)
-        return replace(self.merges, as_of=self.last, known_at=self.known_at)
+        # the hidden batches hold for the moment they were read at only
+        hidden = self.merges.hidden if self.merges.known_at == self.known_at else None
+        return replace(self.merges, as_of=self.last, known_at=self.known_at, hidden=hidden)
 
     @property
     def days(self) -> list[date]:
@@ -145,13 +147,12 @@ def span_query(
             model.business_date.label("dated"),
             func.lead(model.business_date).over(**ordered).label("next"),
         )
-        .join(Batch, Batch.id == model.batch_id)
         # events dated after the window cannot change a day of it (fill_back reads a
         # fallback's first value wherever it is dated)
         .where(
             column.is_not(None),
             model.business_date <= window.last,
-            window.view.visible(),
+            window.view.counts(model.batch_id),
             window.view.among(kind, rid),
         )
         .subquery(f"{kind}_{field}_events")
@@ -340,8 +341,7 @@ def fill_back(
             .label("rn"),
         )
         .join(wanted, wanted.c.rid == rid)
-        .join(Batch, Batch.id == model.batch_id)
-        .where(column.is_not(None), window.view.visible())
+        .where(column.is_not(None), window.view.counts(model.batch_id))
         .subquery("earliest")
     )
     query = select(

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from .asof import View
 from .db import among
-from .models import EVENT_FIELDS, EVENT_MODELS, Batch
+from .models import EVENT_FIELDS, EVENT_MODELS
 
 # Order of an event not yet in the database (recorded by the running writer):
 # after every stored event of the same date, in the order it was made.
@@ -132,8 +132,7 @@ def load(session, kind: str, ids: Iterable[int], view: View | None = None) -> di
         part = wanted[start : start + 5000]
         query = (
             select(rid, model.business_date, model.id, *columns)
-            .join(Batch, Batch.id == model.batch_id)
-            .where(among(rid, part), view.visible())
+            .where(among(rid, part), view.counts(model.batch_id))
             .order_by(rid, model.business_date, model.id)
         )
         for row in conn.execute(query).all():  # one fetch, not a call per row
