@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from . import rules
-from .db import executemany
+from .db import date_binder, executemany
 from .ingest import RowBlock
 from .layouts import COLUMNS
 from .models import EVENT_FIELDS
@@ -200,6 +200,8 @@ class FreshWriter:
         plan_ids: list[Any] = [None] * n
         plan_events: list[tuple] = []
         fields = EVENT_FIELDS["plan"]
+        planned = 5 + fields.index("planned_on")  # the events' one other date
+        bind = date_binder(self.conn)
         lines = pick(block.lines)
         for i, (_k, decision, _restates) in enumerate(rows):
             if decision is None:
@@ -207,9 +209,10 @@ class FreshWriter:
             plan_ids[i] = pid = next_id["plan"]
             next_id["plan"] += 1
             for on, values in decision.changes:
-                plan_events.append(
-                    (self.batch_id, pid, on, lines[i], "import", *map(values.get, fields))
-                )
+                event = [self.batch_id, pid, bind(on), lines[i], "import"]
+                event += map(values.get, fields)
+                event[planned] = bind(event[planned])
+                plan_events.append(event)
         # Only the sheet's own columns are bound (the others stay NULL), and k,
         # the row's order, is the rowid SQLite (or the sequence) gives it.
         present = [c for c in STAGED[1:] if c in block.columns]

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .db import among, executemany
+from .db import among, date_binder, executemany
 from .layouts import COLUMNS, TEXT_COLUMNS
 from .models import Enterprise
 
@@ -296,8 +296,10 @@ class Memo:
         last = {entry[1]: entry for entry in self.pending}
         self.pending = []
         bearing = self._bearing(sorted(eid for eid, entry in last.items() if entry[4]))
+        bind = date_binder(self.conn)
+        on = bind(self.on)
         rows = [
-            (self.layout, eid, code, pid, self.on, latest, seen, plan_seen, self.undo_seen)
+            (self.layout, eid, code, pid, on, bind(latest), seen, plan_seen, self.undo_seen)
             for code, eid, pid, latest, named in sorted(last.values(), key=itemgetter(0))
             if named is None or _bears(bearing.get(eid), named)
         ]
@@ -374,7 +376,7 @@ class Memo:
     def _remembered(self, digests: list[bytes]) -> list[tuple]:
         """(digest, enterprise, plan) of the remembered rows of these digests that
         may be passed by as of the import's date (_WHERE)."""
-        on = self.on.isoformat() if self.sqlite else self.on  # SQLite keeps ISO text
+        on = date_binder(self.conn)(self.on)  # SQLite keeps ISO text
         params = (self.layout, self.undo_seen, on, on)
         if self.sqlite:  # in index order: the seeks then walk the index forward (~15% faster)
             return self._select_in(_REMEMBERED_SQLITE, sorted(digests), *params)
