@@ -364,3 +364,41 @@ def test_tuples_reads_what_sqlalchemy_reads(db_url, cli):
                 assert expected and sorted(tuples(conn, statement)) == expected
     finally:
         ledger.engine.dispose()
+
+
+def test_dates_bound_by_a_bulk_write_read_back_as_the_orm_writes_them(db_url, cli):
+    """db.date_binder (the bulk writers' dates, without sqlite3's adapter per value)
+    stores what SQLAlchemy's Date type stores: read back through the ORM as dates,
+    equal to and sorting with the ones the ORM wrote."""
+    from datetime import date
+
+    from sqlalchemy import Column, Date, Integer, MetaData, Table
+    from sqlalchemy import select as core_select
+
+    from fugong.db import date_binder, executemany
+
+    assert cli("init").exit_code == 0
+    ledger = open_ledger(db_url)
+    days = [date(2020, 2, 14), None, date(2019, 12, 31), date(2020, 2, 14), date(2020, 10, 1)]
+    table = Table("bound_dates", MetaData(), Column("k", Integer), Column("d", Date))
+    try:
+        with ledger.engine.begin() as conn:
+            table.create(conn)
+            conn.execute(table.insert(), [{"k": -k, "d": d} for k, d in enumerate(days, 1)])
+            bind = date_binder(conn)
+            mark = "?" if conn.dialect.name == "sqlite" else "%s"
+            sql = f"INSERT INTO bound_dates (k, d) VALUES ({mark}, {mark})"
+            executemany(conn, sql, [(k, bind(d)) for k, d in enumerate(days, 1)])
+            rows = dict(conn.execute(core_select(table.c.k, table.c.d)).all())
+            assert [rows[k] for k in range(1, 6)] == [rows[-k] for k in range(1, 6)] == days
+            # the text sorts as the dates do (SQLite compares the ISO text)
+            ordered = conn.execute(core_select(table.c.d).order_by(table.c.d, table.c.k)).all()
+            assert [d for (d,) in ordered if d] == sorted(d for d in days * 2 if d)
+            if conn.dialect.name == "sqlite":
+                raw = conn.exec_driver_sql("SELECT DISTINCT typeof(d), d FROM bound_dates").all()
+                assert {r for r in raw if r[0] == "text"} == {
+                    ("text", d.isoformat()) for d in days if d
+                }
+            table.drop(conn)
+    finally:
+        ledger.engine.dispose()
