@@ -18,13 +18,13 @@ combination of the plan columns, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from . import rules
 from .db import date_binder, executemany
 from .ingest import RowBlock
-from .layouts import COLUMNS
 from .models import EVENT_FIELDS
 from .rules import PlanChange, Refusal
 from .timeline import Timeline
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from .unit import UnitOfWork
 
 STAGE = "fugong_import_stage"
-PLAN_COLUMNS = tuple(c for c in COLUMNS["plans"] if c not in ENTERPRISE_COLUMNS)
 # the columns whose value gives an enterprise a plan
 MAKES_PLAN = ("status", "planned_on", "inspection", "resumed_on", "returned")
 _TYPES = {
@@ -46,6 +45,15 @@ _TYPES = {
 STAGED = ("name_key", *ENTERPRISE_COLUMNS)
 _EMPTY = Timeline()
 _REFUSED = rules.Decision()  # a marker: the rules refuse that change
+
+
+def picker(indexes: list[int]):
+    """A function giving the items of a sequence at `indexes` as a tuple (itemgetter's
+    speed, and a 1-tuple for one index where itemgetter gives the item itself)."""
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda seq: (seq[only],)
+    return itemgetter(*indexes)
 
 
 def makes_plan(values: dict[str, Any]) -> bool:
@@ -99,48 +107,45 @@ def _plan_decisions(block: RowBlock, rows: list[int], importer: Importer):
     The enterprise a fresh row creates records the row's attributes as given, as
     of the import's date, so the row restates it (memo.py may remember the row)
     when it also restates the plan the decision makes."""
+    if not rows:
+        return
     n = len(block)
-    column = {c: block.columns.get(c, [None] * n) for c in PLAN_COLUMNS}
-    on, today = importer.default_date, importer.today
-    makes = [column[c] for c in MAKES_PLAN]
-    # On an empty history the decision depends on the change alone, and a sheet
-    # repeats the same few statuses and dates: each distinct change is decided
+    pick = picker(rows)
+    # what each row says of its plan, in PlanChange's order after `on`
+    said = zip(
+        *(pick(block.columns.get(c, [None] * n)) for c in PlanChange._fields[1:]), strict=True
+    )
+    # On an empty history the outcome depends on what the row says alone, and a
+    # sheet repeats the same few statuses and dates: each distinct one is decided
     # once (the decisions are only read from here on).
-    decided: dict[PlanChange, tuple[rules.Decision | None, bool]] = {}
-    for k in rows:
-        if all(values[k] is None for values in makes):
-            yield k, None, True
-            continue
-        change = PlanChange(
-            on=on,
-            status=column["status"][k],
-            planned_on=column["planned_on"][k],
-            returned=column["returned"][k],
-            reason=column["reason"][k],
-            note=column["note"][k],
-            inspection=column["inspection"][k],
-            inspected_on=column["inspected_on"][k],
-            resumed_on=column["resumed_on"][k],
-        )
-        if change not in decided:
-            try:
-                decision = rules.plan_changes(_EMPTY, change, today=today, restating=True)
-            except Refusal:
-                decided[change] = (_REFUSED, False)
-            else:
-                made = Timeline((on, i, values) for i, (on, values) in enumerate(decision.changes))
-                restates = not decision or rules.restates_plan(made, change)
-                decided[change] = (decision if decision else None, restates)
-        decision, restates = decided[change]
-        if decision is _REFUSED:
-            continue  # the general way refuses it, in the rule's words
-        yield k, decision, restates
+    decided: dict[tuple, tuple[rules.Decision | None, bool]] = {}
+    for k, values in zip(rows, said, strict=True):
+        try:
+            decision, restates = decided[values]
+        except KeyError:
+            decision, restates = decided[values] = _decide(values, importer)
+        if decision is not _REFUSED:  # else the general way refuses it, in the rule's words
+            yield k, decision, restates
+
+
+def _decide(values: tuple, importer: Importer) -> tuple[rules.Decision | None, bool]:
+    """The outcome of a row that says `values` of a new plan (see _plan_decisions):
+    no plan when it says nothing that makes one; _REFUSED when the rules refuse it."""
+    change = PlanChange(importer.default_date, *values)
+    if not makes_plan(change._asdict()):
+        return None, True
+    try:
+        decision = rules.plan_changes(_EMPTY, change, today=importer.today, restating=True)
+    except Refusal:
+        return _REFUSED, False
+    made = Timeline((on, i, values) for i, (on, values) in enumerate(decision.changes))
+    return (decision if decision else None), not decision or rules.restates_plan(made, change)
 
 
 def _all_fresh(block: RowBlock, good: list[int], usccs, names, districts) -> bool:
     """Whether every good row names its own new enterprise (the usual block of a
     first import), worked out with set sizes instead of row by row."""
-    pick = itemgetter(*good) if len(good) > 1 else (lambda seq: (seq[good[0]],))
+    pick = picker(good)
     picked_names, picked_districts = pick(names), pick(districts)
     if None in picked_names or None in picked_districts:
         return False
@@ -192,7 +197,7 @@ class FreshWriter:
             self._create()
         next_id = self.importer.next_id
         indexes = [k for k, *_rest in rows]
-        pick = itemgetter(*indexes) if len(indexes) > 1 else (lambda seq: (seq[indexes[0]],))
+        pick = picker(indexes)
         n = len(indexes)
         first = next_id["enterprise"]
         enterprise_ids = range(first, first + n)
@@ -200,19 +205,21 @@ class FreshWriter:
         plan_ids: list[Any] = [None] * n
         plan_events: list[tuple] = []
         fields = EVENT_FIELDS["plan"]
-        planned = 5 + fields.index("planned_on")  # the events' one other date
-        bind = date_binder(self.conn)
         lines = pick(block.lines)
+        batch = self.batch_id
+        # rows with the same decision share it (_plan_decisions): its events are
+        # bound once, and each row adds its plan and line
+        tails: dict[int, list[tuple]] = {}
         for i, (_k, decision, _restates) in enumerate(rows):
             if decision is None:
                 continue
             plan_ids[i] = pid = next_id["plan"]
             next_id["plan"] += 1
-            for on, values in decision.changes:
-                event = [self.batch_id, pid, bind(on), lines[i], "import"]
-                event += map(values.get, fields)
-                event[planned] = bind(event[planned])
-                plan_events.append(event)
+            tail = tails.get(id(decision))
+            if tail is None:
+                tail = tails[id(decision)] = self._bound_events(decision, fields)
+            line = lines[i]
+            plan_events += [(batch, pid, line, *event) for event in tail]
         # Only the sheet's own columns are bound (the others stay NULL), and k,
         # the row's order, is the rowid SQLite (or the sequence) gives it.
         present = [c for c in STAGED[1:] if c in block.columns]
@@ -232,7 +239,7 @@ class FreshWriter:
         )
         self._insert_records()
         if plan_events:
-            columns = ", ".join(["batch_id", "plan_id", "business_date", "line", "action", *fields])
+            columns = ", ".join(["batch_id", "plan_id", "line", "business_date", "action", *fields])
             executemany(
                 self.conn,
                 f"INSERT INTO plan_event ({columns}) VALUES "
@@ -244,6 +251,19 @@ class FreshWriter:
         self.unit.counted(n + len(plan_events))
         created = {"enterprises": n, "plans": sum(p is not None for p in plan_ids)}
         return {kind: count for kind, count in created.items() if count}
+
+    def _bound_events(self, decision: rules.Decision, fields: tuple[str, ...]) -> list[tuple]:
+        """A decision's plan events as bound after (batch, plan, line): business date,
+        action, then `fields`, dates as db.date_binder binds them."""
+        bind = date_binder(self.conn)
+        return [
+            (
+                bind(on),
+                "import",
+                *(bind(v) if type(v) is date else v for v in map(values.get, fields)),
+            )
+            for on, values in decision.changes
+        ]
 
     def _run(self, sql: str, *params: Any) -> None:
         cursor = self.conn.connection.cursor()
