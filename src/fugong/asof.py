@@ -101,7 +101,12 @@ class View:
     def counts(self, batch_id) -> ColumnElement[bool]:
         """The condition that an event counts in the view (`batch_id`: its batch column;
         SQL): its batch is `visible`.  With the hidden batches read, a short list instead
-        of a look-up in `batch` per event; none hidden (the usual case) is no condition."""
+        of a look-up in `batch` per event; none hidden (the usual case) is no condition.
+
+        The list holds for the statements that see what `with_merges` saw: a read is
+        one snapshot (SQLite's read transaction, REPEATABLE READ on PostgreSQL: see
+        db.Ledger.session) and a writer holds the writer turn, so no batch is recorded
+        or undone in between."""
         if self.hidden is None or len(self.hidden) > HIDDEN_LISTED:
             return batch_id.in_(select(Batch.id).where(self.visible()))
         return batch_id.not_in(sorted(self.hidden)) if self.hidden else true()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine
@@ -186,7 +186,14 @@ class Ledger:
         """
         bind = self.engine
         if reading or bulk:
-            bind = bind.execution_options(fugong_read=reading, fugong_bulk=bulk)
+            options: dict[str, Any] = {"fugong_read": reading, "fugong_bulk": bulk}
+            if reading and not self.sqlite:
+                # every statement of a read sees one snapshot, as SQLite's read
+                # transaction does: a report's queries agree with each other and with
+                # the hidden batches its view read once (asof.View.counts).  A
+                # read-only REPEATABLE READ transaction never fails to serialize.
+                options["isolation_level"] = "REPEATABLE READ"
+            bind = bind.execution_options(**options)
         with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
