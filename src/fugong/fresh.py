@@ -208,7 +208,8 @@ class FreshWriter:
         lines = pick(block.lines)
         batch = self.batch_id
         # rows with the same decision share it (_plan_decisions): its events are
-        # bound once, and each row adds its plan and line
+        # bound once, and each row adds its plan and line (keyed by id: `rows` holds
+        # every decision for the whole loop, so no id is reused)
         tails: dict[int, list[tuple]] = {}
         for i, (_k, decision, _restates) in enumerate(rows):
             if decision is None:
