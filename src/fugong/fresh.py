@@ -162,6 +162,7 @@ class FreshWriter:
         self.unit = unit
         self.importer = importer
         self.conn = unit.session.connection()
+        self.bind_date = date_binder(self.conn)
         self.batch_id = unit.batch_id
         self.default_date = importer.default_date
         self.mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
@@ -256,7 +257,7 @@ class FreshWriter:
     def _bound_events(self, decision: rules.Decision, fields: tuple[str, ...]) -> list[tuple]:
         """A decision's plan events as bound after (batch, plan, line): business date,
         action, then `fields`, dates as db.date_binder binds them."""
-        bind = date_binder(self.conn)
+        bind = self.bind_date
         return [
             (
                 bind(on),

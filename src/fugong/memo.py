@@ -147,6 +147,7 @@ class Memo:
         self.on = importer.default_date
         self.conn = importer.session.connection()
         self.sqlite = self.conn.dialect.name == "sqlite"
+        self.bind_date = date_binder(self.conn)
         self._columns = COLUMNS[self.layout]
         self._spelled: dict[str, dict[object, str]] = {}  # column -> value -> its text
         self.undo_seen = self._scalar("SELECT max(undone_by) FROM batch") or 0
@@ -298,7 +299,7 @@ class Memo:
         last = {entry[1]: entry for entry in self.pending}
         self.pending = []
         bearing = self._bearing(sorted(eid for eid, entry in last.items() if entry[4]))
-        bind = date_binder(self.conn)
+        bind = self.bind_date
         on = bind(self.on)
         rows = [
             (self.layout, eid, code, pid, on, bind(latest), seen, plan_seen, self.undo_seen)
@@ -378,7 +379,7 @@ class Memo:
     def _remembered(self, digests: list[bytes]) -> list[tuple]:
         """(digest, enterprise, plan) of the remembered rows of these digests that
         may be passed by as of the import's date (_WHERE)."""
-        on = date_binder(self.conn)(self.on)  # SQLite keeps ISO text
+        on = self.bind_date(self.on)  # SQLite keeps ISO text
         params = (self.layout, self.undo_seen, on, on)
         if self.sqlite:  # in index order: the seeks then walk the index forward (~15% faster)
             return self._select_in(_REMEMBERED_SQLITE, sorted(digests), *params)
