@@ -18,7 +18,21 @@ import sqlite3
 import sys
 import time
 
-TABLES = ("batch", "enterprise", "enterprise_event", "plan", "plan_event", "sheet_memo")
+# what the import leaves: the records and events, the sheet memo, and the report's read
+# model (rm_state, one row, is there in the empty ledger already)
+TABLES = (
+    "batch",
+    "enterprise",
+    "enterprise_event",
+    "plan",
+    "plan_event",
+    "sheet_memo",
+    "rm_plan",
+    "rm_problem",
+    "rm_labour",
+    "rm_employer",
+    "rm_active",
+)
 
 
 # as fugong does (src/fugong/db.py): bind None and bool without the adapter search

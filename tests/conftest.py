@@ -268,6 +268,12 @@ class LedgerReader:
         "problem_event",
         "labour",
         "labour_event",
+        # the report's read model (a cache the writer keeps: nothing written, none kept)
+        "rm_plan",
+        "rm_problem",
+        "rm_labour",
+        "rm_employer",
+        "rm_active",
     )
 
     def __init__(self, db: str):

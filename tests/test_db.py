@@ -248,6 +248,10 @@ def test_a_first_revision_ledger_is_upgraded_by_init(blank_db_url, bare_cli, rea
         assert schema_revision(new) == SCHEMA_HEAD
         indexes = {ix["name"] for ix in sa_inspect(new.engine).get_indexes("plan_event")}
         assert "ix_plan_event_asof" in indexes
+        with new.engine.connect() as conn:  # the report cache, built from the old history
+            assert conn.execute(text("SELECT batch_seen FROM rm_state")).scalar() == 1
+            rows = conn.execute(text("SELECT eid, status FROM rm_plan ORDER BY start")).all()
+            assert [tuple(r) for r in rows] == [(1, None), (1, "resumed")]
     finally:
         new.engine.dispose()
     assert {d.code for d in read_ledger(blank_db_url).all(District, order_by=District.code)} == set(

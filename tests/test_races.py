@@ -232,17 +232,23 @@ def test_undo_of_a_large_import_is_set_based(cli, db_url, ledger, tmp_path, rows
     assert again.exit_code == 0 and f"企业 {rows}" in again.stderr, again.stderr
 
 
-def test_a_report_does_not_count_what_a_writer_commits_while_it_reads(cli, db_url, monkeypatch):
-    """A report reads the hidden batches once (asof.with_merges) and its figures in
-    many statements after: a write committed in between is in none of them, so the
-    report equals itself replayed `--known-at` its own generated_at (one snapshot:
-    SQLite's read transaction, REPEATABLE READ on PostgreSQL)."""
+@pytest.mark.parametrize("path", ["read model", "history"])
+def test_a_report_does_not_count_what_a_writer_commits_while_it_reads(
+    cli, db_url, monkeypatch, path
+):
+    """A report asks whether the read model reflects the ledger (readmodel.reflects),
+    or reads the hidden batches once (asof.with_merges) when it folds the history, and
+    its figures in many statements after: a write committed in between is in none of
+    them, so the report equals itself replayed `--known-at` its own generated_at (one
+    snapshot: SQLite's read transaction, REPEATABLE READ on PostgreSQL)."""
+    import fugong.readmodel
     import fugong.reports
 
     assert cli("init", "--sample").exit_code == 0
     argv = ["report", "--district", "沙湾", "--as-of", "2020-02-14", "--format", "json"]
     before = json.loads(cli(*argv).stdout)["plans"]
     original = fugong.reports.with_merges
+    reflects = fugong.readmodel.reflects
     env = {**os.environ, "FUGONG_DB": db_url, "FUGONG_USER": "meanwhile", "NO_COLOR": "1"}
     env.pop("FUGONG_LANG", None)
     write = [
@@ -257,9 +263,20 @@ def test_a_report_does_not_count_what_a_writer_commits_while_it_reads(cli, db_ur
         assert done.returncode == 0, done.stderr
         return found
 
-    monkeypatch.setattr(fugong.reports, "with_merges", meanwhile)
+    def asked(session, moment):
+        if path == "history":
+            return False
+        found = reflects(session, moment)
+        done = subprocess.run(write, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return found
+
+    monkeypatch.setattr(fugong.readmodel, "reflects", asked)
+    if path == "history":
+        monkeypatch.setattr(fugong.reports, "with_merges", meanwhile)
     during = json.loads(cli(*argv).stdout)
     monkeypatch.setattr(fugong.reports, "with_merges", original)
+    monkeypatch.setattr(fugong.readmodel, "reflects", reflects)
     replayed = json.loads(cli(*argv, "--known-at", during["generated_at"]).stdout)
     after = json.loads(cli(*argv).stdout)["plans"]
     assert during["plans"] == replayed["plans"] == before

@@ -21,6 +21,7 @@ from .asof import View, enterprises, latest, resumption_checks
 from .errors import FugongError
 from .listing import enterprise_rows, labour_rows, plan_rows, problem_rows
 from .models import EVENT_MODELS, Batch, Enterprise, Labour, Plan, Problem
+from .readmodel import differences
 from .values import name_key, normalize_uscc
 
 STALE_DAYS = 14
@@ -31,6 +32,7 @@ KINDS = {
     "future_date": ("error", "业务日期在未来", "business date in the future"),
     "overfilled": ("error", "已招超过需求", "more hired than needed"),
     "cache_mismatch": ("error", "企业缓存与历史不符", "cache differs from the history"),
+    "model_mismatch": ("error", "报表缓存与历史不符", "report cache differs from the history"),
     "duplicate_uscc": ("error", "统一社会信用代码重复", "one USCC, two enterprises"),
     "duplicate_name": ("warning", "同区县重名企业", "one name twice in a district"),
     "probable_duplicate": ("warning", "疑似重复企业", "probably one enterprise twice"),
@@ -277,7 +279,9 @@ def findings(
                 )
             )
     found.extend(
-        f for f in _cache_findings(session) if district_codes is None or f.enterprise_id in ents
+        f
+        for f in (*_cache_findings(session), *_model_findings(session))
+        if district_codes is None or f.enterprise_id in ents
     )
     found.sort(key=lambda f: (f.severity != "error", f.code, f.record, f.record_id))
     return found
@@ -341,6 +345,31 @@ def _cache_findings(session: Session) -> list[Finding]:
         )
         for eid, cached, name, district, uscc, cached_district, cached_uscc in rows
         if name is not None and (name, district, uscc) != (cached, cached_district, cached_uscc)
+    ]
+
+
+def _model_findings(session: Session) -> list[Finding]:
+    """The report's read model must hold what the history makes of it (readmodel.py)."""
+    differ = sorted(differences(session))
+    names = dict(
+        session.execute(
+            select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(differ))
+        ).all()
+        if differ
+        else ()
+    )
+    return [
+        Finding(
+            "model_mismatch",
+            "enterprise",
+            eid,
+            eid,
+            names.get(eid),
+            "报表缓存中该企业的数据与历史不符, 报表数字可能有误; 请运行 fugong check --repair",
+            "the report cache holds other rows for this enterprise than its history makes; "
+            "figures may be wrong: run fugong check --repair",
+        )
+        for eid in differ
     ]
 
 

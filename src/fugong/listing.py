@@ -40,8 +40,10 @@ _BATCH = 2000  # rows fetched at a time by the long queries
 
 
 def _stream(session: Session, query) -> Iterator:
-    """The rows of a long query, fetched a batch at a time (Core: no ORM row overhead)."""
-    return session.connection().execution_options(yield_per=_BATCH).execute(query)
+    """The rows of a long query, fetched a batch at a time (Core: no ORM row overhead).
+    The option is the statement's: set on the connection, it would stay for every later
+    statement of the transaction (on PostgreSQL, DDL cannot run through a cursor)."""
+    return session.connection().execute(query, execution_options={"yield_per": _BATCH})
 
 
 def narrowed(view: View, district_codes: list[str] | None) -> View:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import NaiveDatetime
+from sqlalchemy import Boolean, Column, Date, Integer, String, Table
 from sqlmodel import Field, SQLModel
 
 from .vocab import ENTERPRISE_COLUMNS
@@ -201,3 +202,78 @@ EVENT_MODELS = {
     "problem": (ProblemEvent, "problem_id"),
     "labour": (LabourEvent, "labour_id"),
 }
+
+
+# --------------------------------------------------------------------------- the read model
+#
+# A cache, not history (readmodel.py): what the report folds from the history, as
+# known now, kept by the one writer.  Per record and period [start, stop) of business
+# dates, the inputs of the report's figures; stop is the day after the last date a
+# ledger can hold when the period is open.  `eid` is the enterprise a row counts for
+# (after merges); rows are replaced per enterprise.  Reports read it only while
+# `read_model_state` says it reflects the newest batch; `check` compares it with the
+# history.
+READ_MODEL = {
+    "plan": Table(
+        "rm_plan",
+        SQLModel.metadata,
+        Column("eid", Integer, nullable=False, index=True),
+        Column("start", Date, nullable=False),
+        Column("stop", Date, nullable=False),
+        Column("district", String, nullable=False),
+        Column("above_scale", Boolean),
+        Column("status", String),
+        Column("ever", Integer),
+        Column("today_on", Date),
+        Column("uninspected", Integer),
+        Column("returned", Integer),
+        Column("base", Integer),
+    ),
+    "problem": Table(
+        "rm_problem",
+        SQLModel.metadata,
+        Column("eid", Integer, nullable=False, index=True),
+        Column("start", Date, nullable=False),
+        Column("stop", Date, nullable=False),
+        Column("district", String, nullable=False),
+        Column("category", String),
+        Column("status", String),
+        Column("resolved_on", Date),
+        Column("deadline", Date),
+        Column("since", Date),
+        Column("raised_on", Date),
+    ),
+    "labour": Table(
+        "rm_labour",
+        SQLModel.metadata,
+        Column("eid", Integer, nullable=False, index=True),
+        Column("start", Date, nullable=False),
+        Column("stop", Date, nullable=False),
+        Column("district", String, nullable=False),
+        Column("job_type", String),
+        Column("needed", Integer),
+        Column("filled", Integer),
+    ),
+    "employer": Table(
+        "rm_employer",
+        SQLModel.metadata,
+        Column("eid", Integer, nullable=False, index=True),
+        Column("start", Date, nullable=False),
+        Column("stop", Date, nullable=False),
+        Column("district", String, nullable=False),
+    ),
+    "active": Table(
+        "rm_active",
+        SQLModel.metadata,
+        Column("eid", Integer, nullable=False, index=True),
+        Column("day", Date, nullable=False, index=True),
+        Column("district", String, nullable=False),
+    ),
+}
+# One row (id 1): the newest batch the read model reflects (0: an empty ledger's).
+READ_MODEL_STATE = Table(
+    "rm_state",
+    SQLModel.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("batch_seen", Integer, nullable=False),
+)

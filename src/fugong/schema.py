@@ -36,8 +36,11 @@ def upgrade_schema(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
     if revision == "head":
+        from .readmodel import catch_up
+
         with Session(engine) as session:
             load_districts(session)
+            catch_up(session)  # a ledger from before the read model: made from its history
             session.commit()
 
 

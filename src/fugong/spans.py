@@ -53,7 +53,7 @@ from sqlalchemy.sql import ClauseElement, ColumnElement, Executable, Select
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session
 
-from .asof import View
+from .asof import FAR_FUTURE, View
 from .models import EVENT_MODELS
 
 
@@ -78,6 +78,11 @@ class Window:
         # the hidden batches hold for the moment they were read at only
         hidden = self.merges.hidden if self.merges.known_at == self.known_at else None
         return replace(self.merges, as_of=self.last, known_at=self.known_at, hidden=hidden)
+
+    @property
+    def whole(self) -> bool:
+        """Whether the window holds every date a ledger can hold (the read model's)."""
+        return self.first == date.min and self.stop == FAR_FUTURE
 
     @property
     def days(self) -> list[date]:
@@ -331,6 +336,27 @@ def fill_back(
     if session.execute(select(wanted.c.rid).limit(1)).first() is None:
         drop(session, wanted)
         return  # the usual case: every record has a value dated by the days it exists
+    if window.whole:
+        # Every event has its span in the table, none clipped: a record's first value
+        # (the last event of its earliest day, as below) is its earliest span's.  Read
+        # there by the table's index, not by ranking the events again (the read model
+        # folds a whole ledger, where most enterprises have entries before their
+        # registration).
+        earliest = table.alias("earliest")
+        firsts = select(func.min(earliest.c.start)).where(earliest.c.rid == table.c.rid)
+        found = {c.name: c for c in table.columns}
+        found.update(start=first.label("start"), stop=table.c.start.label("stop"))
+        if "dated" in found:
+            found["dated"] = table.c.start.label("dated")
+        query = (
+            select(*found.values())
+            .join(wanted, wanted.c.rid == table.c.rid)
+            .where(table.c.start == firsts.scalar_subquery())
+        )
+        names = [c.name for c in table.columns]
+        session.connection().execute(table.insert().from_select(names, query))
+        drop(session, wanted)
+        return
     ranked = (
         select(
             rid.label("rid"),

@@ -93,7 +93,8 @@ class UnitOfWork:
         self._dirty.update(cache)
 
     def close(self) -> Batch | None:
-        """Before commit: refresh the cache; drop an empty batch; stamp the commit."""
+        """Before commit: refresh the cache and the read model; drop an empty batch;
+        stamp the commit."""
         self.session.flush()
         if self._dirty:
             refresh_enterprises(self.session, self._dirty)
@@ -102,6 +103,11 @@ class UnitOfWork:
             self.session.delete(self.batch)
             self.session.flush()
             return None
+        # the report's read model says what the history says now (before the stamp:
+        # the batch is recorded at its commit, as close to it as can be)
+        from .readmodel import refresh
+
+        refresh(self.session, self.batch_id)
         stamp(self.session, self.batch)
         return self.batch
 

@@ -12,6 +12,7 @@ from .common import (
     ListFormat,
     handles_errors,
     lang_of,
+    ledger_modules,
     parse_day,
     parse_id,
     read,
@@ -218,6 +219,13 @@ def check(
     fmt: Annotated[
         ListFormat, typer.Option("--format", metavar="格式", help="输出格式: table | csv | json")
     ] = ListFormat.table,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="先按历史重建报表缓存 (不改历史) / first remake the report cache from the history",
+        ),
+    ] = False,
     db: DbOpt = None,
     lang: LangOpt = None,
 ) -> None:
@@ -234,6 +242,8 @@ def check(
 
     language = lang_of(lang)
     day = parse_day(as_of, what="--as-of")
+    if repair:
+        _remake_report_cache(db)
 
     def work(session):
         return findings(
@@ -286,6 +296,19 @@ def check(
         typer.echo("no findings" if language == "en" else "未发现问题", err=True)
     if any(f.severity == "error" for f in found):
         raise typer.Exit(1)
+
+
+def _remake_report_cache(db: str | None) -> None:
+    """The report's read model made again from the history (a cache: no batch)."""
+    ledger_modules()
+    from ..db import open_ledger
+    from ..readmodel import remake
+
+    ledger = open_ledger(db)
+    try:
+        ledger.write(remake)
+    finally:
+        ledger.engine.dispose()
 
 
 @handles_errors
