@@ -29,7 +29,7 @@ from fugong.models import District
 from fugong.reports import daily
 
 FEBRUARY = (date(2020, 2, 1), date(2020, 2, 29))
-DAYS = [date(2020, 2, 1) + timedelta(days=i) for i in range(0, 29, 3)]
+DAYS = [date(2020, 2, d) for d in (1, 4, 8, 12)]
 
 
 def assert_the_model_is_the_history(db_url: str) -> None:
@@ -60,7 +60,7 @@ def assert_the_model_is_the_history(db_url: str) -> None:
         ledger.engine.dispose()
 
 
-@pytest.mark.parametrize("seed", [5, 11])
+@pytest.mark.parametrize("seed", [5])
 def test_random_histories_and_their_undoing(cli, db_url, seed):
     rng = random.Random(seed)
     _random_history(cli, rng)

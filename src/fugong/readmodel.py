@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, Integer, false, func, or_, select, union
+from sqlalchemy import Column, Integer, and_, false, func, or_, select, union
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -86,7 +86,7 @@ def read_rows(window: Window, codes: list[str]) -> Iterator[tuple[str, Select]]:
             yield name, select(table).where(days, table.c.district.in_(codes))
             continue
         if window.length == 1:  # every period that holds the day, clipped, is the day
-            period = [first.label("start"), stop.label("stop")]
+            period = []  # (reports.py counts rows without a period as the window's)
         else:
             period = [
                 later(table.c.start, first).label("start"),
@@ -119,10 +119,15 @@ def _mark(session: Session, batch_id: int) -> None:
 
 def catch_up(session: Session) -> None:
     """Make the whole model when it does not reflect the newest batch (a ledger just
-    upgraded to hold it)."""
-    if not _current(session):
-        build(session)
-        _mark(session, session.execute(select(func.max(Batch.id))).scalar() or 0)
+    upgraded to hold it), in the writer's turn: a writer of another process making it
+    whole at the same time would leave both their rows."""
+    if _current(session):
+        return
+    from .unit import take_writer_turn
+
+    take_writer_turn(session)
+    if not _current(session):  # (unless another process made it while we waited)
+        _make_whole(session)
 
 
 def remake(session: Session) -> None:
@@ -130,6 +135,10 @@ def remake(session: Session) -> None:
     from .unit import take_writer_turn
 
     take_writer_turn(session)
+    _make_whole(session)
+
+
+def _make_whole(session: Session) -> None:
     build(session)
     _mark(session, session.execute(select(func.max(Batch.id))).scalar() or 0)
 
@@ -150,10 +159,14 @@ def build(session: Session, batch_id: int | None = None, *, into=None) -> None:
     named = None
     if batch_id is not None:
         named = temp_table(session, "rm_named", [Column("eid", Integer)], _named(batch_id))
-        if view.merged:  # with those merged into or with them
-            mine = mine.where(owner.in_(select(view.owner(named.c.eid))))
-        else:  # (the usual ledger: by the primary key, not a pass over every enterprise)
-            mine = mine.where(Enterprise.id.in_(select(named.c.eid)))
+        # the ones they count for, and every one merged into those (by the primary key,
+        # not a pass over every enterprise)
+        owners = select(view.owner(named.c.eid))
+        counted = Enterprise.id.in_(owners)
+        if view.merged:
+            dups = Enterprise.id.in_([dup for dup, _keep in view.merged])
+            counted = or_(counted, and_(dups, owner.in_(owners)))
+        mine = mine.where(counted)
     columns = [Column("eid", Integer), Column("owner", Integer)]
     every = temp_table(session, "rm_every", columns, mine, index=("owner",))
     for table in tables.values():

@@ -135,23 +135,36 @@ def _count(
     return tally, active
 
 
+def _grouped(rows, keys: list, totals: list):
+    """GROUP BY the period and `keys`, with `totals`.  Rows without period columns (the
+    read model over one day: every row holds that day) are grouped by `keys` alone,
+    which lets the database group in one pass without sorting constants."""
+    period = [rows.c.start, rows.c.stop] if "start" in rows.c else []
+    columns = [*period, *keys]
+    return select(*columns, *totals).group_by(*by_position(len(columns)))
+
+
+def _period(row, window: Window) -> tuple[date, date]:
+    if "start" in row._fields:
+        return row.start, row.stop
+    return window.first, window.stop
+
+
 def _count_plans(session: Session, rows, tally: Tally, all_enterprises: bool) -> None:
-    query = select(
-        rows.c.start,
-        rows.c.stop,
-        rows.c.district,
-        rows.c.status,
-        rows.c.ever,
-        rows.c.today_on,
-        rows.c.uninspected,
-        func.count().label("n"),
-        func.sum(rows.c.returned).label("returned"),
-        func.sum(rows.c.base).label("base"),
-    ).group_by(*by_position(7))
+    c = rows.c
+    query = _grouped(
+        rows,
+        [c.district, c.status, c.ever, c.today_on, c.uninspected],
+        [
+            func.count().label("n"),
+            func.sum(c.returned).label("returned"),
+            func.sum(c.base).label("base"),
+        ],
+    )
     if not all_enterprises:
-        query = query.where(rows.c.above_scale == literal(True))
+        query = query.where(c.above_scale == literal(True))
     for row in session.execute(query):
-        span = (row.start, row.stop)
+        span = _period(row, tally.window)
         key = row.status or "unreported"
         tally.add((row.district, "plans", key), *span, row.n)
         if key == "excluded":
@@ -184,20 +197,12 @@ def _finish_plans(figures: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count_problems(session: Session, rows, tally: Tally) -> None:
-    query = select(
-        rows.c.start,
-        rows.c.stop,
-        rows.c.district,
-        rows.c.category,
-        rows.c.status,
-        rows.c.resolved_on,
-        rows.c.deadline,
-        rows.c.since,
-        rows.c.raised_on,
-        func.count().label("n"),
-    ).group_by(*by_position(9))
+    c = rows.c
+    keys = [c.district, c.category, c.status, c.resolved_on, c.deadline, c.since, c.raised_on]
+    query = _grouped(rows, keys, [func.count().label("n")])
     for row in session.execute(query):
-        span, where = (row.start, row.stop), row.district
+        span, where = _period(row, tally.window), row.district
+        start, stop = span
         tally.add((where, "problems", "raised"), *span, row.n)
         tally.add((where, "problems", "by_category", row.category or "other"), *span, row.n)
         tally.on((where, "problems", "raised_today"), row.since, *span, row.n)
@@ -209,8 +214,8 @@ def _count_problems(session: Session, rows, tally: Tally) -> None:
         else:
             tally.add((where, "problems", "open"), *span, row.n)
             if row.deadline is not None:  # overdue from the day after the deadline
-                after = max(row.start, row.deadline + timedelta(days=1))
-                tally.add((where, "problems", "overdue"), after, row.stop, row.n)
+                after = max(start, row.deadline + timedelta(days=1))
+                tally.add((where, "problems", "overdue"), after, stop, row.n)
 
 
 def _empty_problems() -> dict[str, Any]:
@@ -238,26 +243,23 @@ def _problem_figures(series, extras, code: str, i: int) -> tuple[dict[str, Any],
 
 
 def _count_labour(session: Session, rows, tally: Tally) -> None:
-    query = select(
-        rows.c.start,
-        rows.c.stop,
-        rows.c.district,
-        rows.c.job_type,
+    c = rows.c
+    totals = [
         func.count().label("n"),
-        func.coalesce(func.sum(rows.c.needed), 0).label("needed"),
-        func.coalesce(func.sum(rows.c.filled), 0).label("filled"),
-    ).group_by(*by_position(4))
-    for row in session.execute(query):
-        span, where = (row.start, row.stop), row.district
+        func.coalesce(func.sum(c.needed), 0).label("needed"),
+        func.coalesce(func.sum(c.filled), 0).label("filled"),
+    ]
+    for row in session.execute(_grouped(rows, [c.district, c.job_type], totals)):
+        span, where = _period(row, tally.window), row.district
         tally.add((where, "labour", "job", row.job_type, "records"), *span, row.n)
         tally.add((where, "labour", "job", row.job_type, "needed"), *span, int(row.needed))
         tally.add((where, "labour", "job", row.job_type, "filled"), *span, int(row.filled))
 
 
 def _count_employers(session: Session, rows, tally: Tally) -> None:
-    query = select(rows.c.start, rows.c.stop, rows.c.district, func.count().label("n"))
-    for row in session.execute(query.group_by(*by_position(3))):
-        tally.add((row.district, "labour", "enterprises"), row.start, row.stop, row.n)
+    query = _grouped(rows, [rows.c.district], [func.count().label("n")])
+    for row in session.execute(query):
+        tally.add((row.district, "labour", "enterprises"), *_period(row, tally.window), row.n)
 
 
 def _empty_labour() -> dict[str, Any]:
