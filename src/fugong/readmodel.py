@@ -154,31 +154,38 @@ def build(session: Session, batch_id: int | None = None, *, into=None) -> None:
     tables = into or READ_MODEL
     conn = session.connection()
     view = with_merges(session, View(MODEL_LAST))
-    owner = view.owner(Enterprise.id)
-    mine = select(Enterprise.id.label("eid"), owner.label("owner"))
-    named = None
-    if batch_id is not None:
-        named = temp_table(session, "rm_named", [Column("eid", Integer)], _named(batch_id))
-        # the ones they count for, and every one merged into those (by the primary key,
-        # not a pass over every enterprise)
-        owners = select(view.owner(named.c.eid))
-        counted = Enterprise.id.in_(owners)
-        if view.merged:
-            dups = Enterprise.id.in_([dup for dup, _keep in view.merged])
-            counted = or_(counted, and_(dups, owner.in_(owners)))
-        mine = mine.where(counted)
-    columns = [Column("eid", Integer), Column("owner", Integer)]
-    every = temp_table(session, "rm_every", columns, mine, index=("owner",))
-    for table in tables.values():
-        gone = table.delete()
-        if batch_id is not None:
-            gone = gone.where(table.c.eid.in_(select(every.c.eid)))
-        conn.execute(gone)
-    chunk = (every.c.owner // CHUNK).label("chunk")
-    for (number,) in session.execute(select(chunk).distinct().order_by(chunk)).all():
-        part = select(every.c.eid).where(
-            every.c.owner >= number * CHUNK, every.c.owner < (number + 1) * CHUNK
-        )
+    temps = []
+    if batch_id is None and not view.merged:  # each counts for itself: ranges of ids
+        for table in tables.values():
+            conn.execute(table.delete())
+        high = session.execute(select(func.max(Enterprise.id))).scalar() or 0
+        parts = [
+            select(Enterprise.id.label("eid")).where(Enterprise.id.between(low, low + CHUNK - 1))
+            for low in range(0, high + 1, CHUNK)
+        ]
+    else:
+        every = _enterprises(session, view, batch_id)
+        for table in tables.values():
+            gone = table.delete()
+            if batch_id is not None:
+                gone = gone.where(table.c.eid.in_(select(every.c.eid)))
+            conn.execute(gone)
+        chunk = (every.c.owner // CHUNK).label("chunk")
+        numbers = session.execute(select(chunk).distinct().order_by(chunk)).scalars().all()
+        parts = [
+            select(every.c.eid).where(every.c.owner.between(n * CHUNK, (n + 1) * CHUNK - 1))
+            for n in numbers
+        ]
+        temps.append(every)
+    # Written whole, the tables are indexed after (on SQLite, where the writer's turn
+    # is the database's write lock and readers keep reading their snapshot): one sorted
+    # pass per index instead of an insert into each for every row.
+    indexes = []
+    if batch_id is None and into is None and conn.dialect.name == "sqlite":
+        indexes = [index for table in tables.values() for index in table.indexes]
+    for index in indexes:
+        index.drop(conn)
+    for part in parts:
         keys = temp_table(session, "rm_keys", [Column("eid", Integer)], part, index=("eid",))
         # read only their records (View.districts: a filter before the fold)
         narrowed = replace(view, districts=(), ever_in=keys)
@@ -189,7 +196,27 @@ def build(session: Session, batch_id: int | None = None, *, into=None) -> None:
             names = [c.name for c in table.columns]
             conn.execute(table.insert().from_select(names, select(*(rows.c[n] for n in names))))
         drop(session, keys)
-    drop(session, every, named)
+    for index in indexes:
+        index.create(conn)
+    drop(session, *temps)
+
+
+def _enterprises(session: Session, view: View, batch_id: int | None):
+    """The enterprises to make again, with the one each counts for (eid, owner): those a
+    batch named, the ones they count for and every one merged into those; or all."""
+    owner = view.owner(Enterprise.id)
+    mine = select(Enterprise.id.label("eid"), owner.label("owner"))
+    if batch_id is not None:
+        named = _named(batch_id).subquery("named")
+        # by the primary key, not a pass over every enterprise
+        owners = select(view.owner(named.c.eid))
+        counted = Enterprise.id.in_(owners)
+        if view.merged:
+            dups = Enterprise.id.in_([dup for dup, _keep in view.merged])
+            counted = or_(counted, and_(dups, owner.in_(owners)))
+        mine = mine.where(counted)
+    columns = [Column("eid", Integer), Column("owner", Integer)]
+    return temp_table(session, "rm_every", columns, mine, index=("owner",))
 
 
 def _named(batch_id: int) -> Select:
