@@ -211,16 +211,25 @@ EVENT_MODELS = {
 # dates, the inputs of the report's figures; stop is the day after the last date a
 # ledger can hold when the period is open.  `eid` is the enterprise a row counts for
 # (after merges); rows are replaced per enterprise.  Reports read it only while
-# `read_model_state` says it reflects the newest batch; `check` compares it with the
+# `rm_state` says it reflects the newest batch; `check` compares it with the
 # history.
-READ_MODEL = {
-    "plan": Table(
-        "rm_plan",
-        SQLModel.metadata,
+
+
+def _period() -> list[Column]:
+    """The columns every row of a section has: its enterprise and period, the district."""
+    return [
         Column("eid", Integer, nullable=False, index=True),
         Column("start", Date, nullable=False),
         Column("stop", Date, nullable=False),
         Column("district", String, nullable=False),
+    ]
+
+
+READ_MODEL = {
+    "plan": Table(
+        "rm_plan",
+        SQLModel.metadata,
+        *_period(),
         Column("above_scale", Boolean),
         Column("status", String),
         Column("ever", Integer),
@@ -232,10 +241,7 @@ READ_MODEL = {
     "problem": Table(
         "rm_problem",
         SQLModel.metadata,
-        Column("eid", Integer, nullable=False, index=True),
-        Column("start", Date, nullable=False),
-        Column("stop", Date, nullable=False),
-        Column("district", String, nullable=False),
+        *_period(),
         Column("category", String),
         Column("status", String),
         Column("resolved_on", Date),
@@ -246,10 +252,7 @@ READ_MODEL = {
     "labour": Table(
         "rm_labour",
         SQLModel.metadata,
-        Column("eid", Integer, nullable=False, index=True),
-        Column("start", Date, nullable=False),
-        Column("stop", Date, nullable=False),
-        Column("district", String, nullable=False),
+        *_period(),
         Column("job_type", String),
         Column("needed", Integer),
         Column("filled", Integer),
@@ -257,10 +260,7 @@ READ_MODEL = {
     "employer": Table(
         "rm_employer",
         SQLModel.metadata,
-        Column("eid", Integer, nullable=False, index=True),
-        Column("start", Date, nullable=False),
-        Column("stop", Date, nullable=False),
-        Column("district", String, nullable=False),
+        *_period(),
     ),
     "active": Table(
         "rm_active",

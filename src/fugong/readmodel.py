@@ -16,8 +16,8 @@ fold would make.  Kept so:
 - every batch (unit.UnitOfWork.close, before its commit, in its transaction) makes
   again the rows of the enterprises its events name, and of those its undo takes
   back, with the enterprises merged into or with them (a record counts for the
-  enterprise it was merged into); a batch naming many (a first import) makes the
-  whole model again, set-based;
+  enterprise it was merged into), CHUNK enterprises at a time (a first import of
+  300k rows folds them all);
 - `rm_state` holds the newest batch the model reflects; a report reads the model
   only when that is the ledger's newest batch and nothing was recorded or undone
   after the report's moment.  A model that does not reflect the ledger (just
@@ -59,7 +59,7 @@ from .spans import Window, drop, earlier, later, temp_table
 MODEL_FIRST = date.min
 MODEL_LAST = FAR_FUTURE - timedelta(days=1)  # an open period stops at FAR_FUTURE
 # Enterprises folded at a time: their temporary tables are in memory (db.py), and a
-# first import of 300k rows folds them all (10k: the import's peak RSS 124 MB).
+# first import of 300k rows folds them all (10k: its peak RSS about 120 MB).
 CHUNK = 10_000
 
 

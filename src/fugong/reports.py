@@ -145,6 +145,7 @@ def _grouped(rows, keys: list, totals: list):
 
 
 def _period(row, window: Window) -> tuple[date, date]:
+    """The days [start, stop) a grouped row covers (the window's when it has no period)."""
     if "start" in row._fields:
         return row.start, row.stop
     return window.first, window.stop
