@@ -63,19 +63,30 @@ def section_rows(
     session: Session, window: Window, codes: list[str] | None
 ) -> Iterator[tuple[str, Select]]:
     """Per section (SECTIONS, in that order), the query of its rows over the window for
-    the enterprises in one of the districts `codes` (None: any).  One section at a
-    time: the temporary tables a section's query reads are dropped when the next
-    section is asked for, so run each query before asking."""
+    the enterprises in one of the districts `codes` (None: any); a section that can have
+    no rows (no problem, no labour demand read) is left out.  One section at a time:
+    the temporary tables a section's query reads are dropped when the next section is
+    asked for, so run each query before asking."""
     scope = _scope(session, window, codes)
     query, temps = _plan_rows(session, window, scope)
     yield "plan", query
     drop(session, *temps)
-    query, temps = _problem_rows(session, window, scope)
-    yield "problem", query
-    drop(session, *temps)
-    yield from _labour_rows(session, window, scope)
+    # a section of records none of which are read has no rows: not asked (the read
+    # model's rows of one enterprise without problems or labour demand)
+    if _any(session, window, "problem", Problem):
+        query, temps = _problem_rows(session, window, scope)
+        yield "problem", query
+        drop(session, *temps)
+    if _any(session, window, "labour", Labour):
+        yield from _labour_rows(session, window, scope)
     yield "active", _active_rows(window, scope)
     drop(session, scope)
+
+
+def _any(session: Session, window: Window, kind: str, identity) -> bool:
+    """Whether the view reads any record of `kind` (View.among)."""
+    found = select(identity.id).where(window.view.among(kind, identity.id)).limit(1)
+    return session.execute(found).first() is not None
 
 
 # --------------------------------------------------------------------------- the scope
