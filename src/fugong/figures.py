@@ -275,18 +275,24 @@ def _plan_rows(session: Session, window: Window, scope) -> tuple[Select, tuple]:
 # --------------------------------------------------------------------------- problems
 
 
-def _problem_rows(session: Session, window: Window, scope) -> tuple[Select, tuple]:
-    """Per problem and segment: its enterprise's district then, its category, status,
-    the day it was resolved (when it is), its deadline (while open), the day it was
-    raised when that is in the window (raised_today) and its raised_on when resolved."""
-    since = first_dates("problem", window.view)
-    since = temp_table(
+def _record_since(session: Session, window: Window, kind: str):
+    """The records of `kind` that exist by the window's last day, with their first day
+    (asof.first_dates), as a temporary table: rid, since."""
+    since = first_dates(kind, window.view)
+    return temp_table(
         session,
-        "w_problem_since",
+        f"w_{kind}_since",
         [Column("rid", Integer), Column("since", Date)],
         select(since.c.rid, since.c.since).where(since.c.since <= window.last),
         index=("rid",),
     )
+
+
+def _problem_rows(session: Session, window: Window, scope) -> tuple[Select, tuple]:
+    """Per problem and segment: its enterprise's district then, its category, status,
+    the day it was resolved (when it is), its deadline (while open), the day it was
+    raised when that is in the window (raised_today) and its raised_on when resolved."""
+    since = _record_since(session, window, "problem")
     spans = {
         field: span_table(
             session,
@@ -335,14 +341,7 @@ def _labour_rows(session: Session, window: Window, scope) -> Iterator[tuple[str,
     """The labour sections: per demand and segment, its enterprise's district then, its
     job type, needed and filled ("labour"); then per enterprise with demand (from the
     first day any of its demands exists) and segment, its district ("employer")."""
-    since = first_dates("labour", window.view)
-    since = temp_table(
-        session,
-        "w_labour_since",
-        [Column("rid", Integer), Column("since", Date)],
-        select(since.c.rid, since.c.since).where(since.c.since <= window.last),
-        index=("rid",),
-    )
+    since = _record_since(session, window, "labour")
     spans = {
         field: span_table(
             session, f"w_labour_{field}", Integer, span_query("labour", field, window)
