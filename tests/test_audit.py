@@ -284,6 +284,38 @@ def test_undo_twice_unknown_and_dependent_batches_are_refused(cli, ledger, tmp_p
     assert ledger.counts() == before
 
 
+def test_undo_of_a_batch_that_created_a_merges_kept_enterprise_is_refused(cli, ledger, tmp_path):
+    """A merge into an enterprise a batch created depends on that batch: undoing the
+    batch alone would leave the duplicate counting for an enterprise that is no more
+    (it and its plan vanished from every list and figure).  Undo the merge first."""
+    path = sheet(tmp_path / "new.csv", "企业名称,区县,复产状态\n新建公司,沙湾,计划复产\n")
+    ok(cli("import", "plans", path, "--date", "2020-02-15"))
+    created = batch_of(cli, path)
+    run(cli, "enterprise add 旧公司 --district 沙湾 --date 2020-02-10")
+    run(cli, "plan add 旧公司 --status resumed --date 2020-02-11")
+    run(cli, "enterprise merge 旧公司 --into 新建公司 --plan merged")
+    log = json.loads(ok(cli("log", "--format", "json")).stdout)
+    merge = max(e["batch"] for e in log)
+
+    before = ledger.counts()
+    refused = cli("undo", str(created))
+    assert refused.exit_code == 1, refused.stdout
+    assert f"批次 {merge}" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert ledger.counts() == before
+
+    # in the order the message asks: the merge, then the batch; 旧公司 and its plan stay
+    ok(cli("undo", str(merge)))
+    ok(cli("undo", str(created)))
+    names = [
+        e["name"] for e in json.loads(ok(cli("enterprise", "list", "--format", "json")).stdout)
+    ]
+    assert names == ["旧公司"]
+    (plan,) = json.loads(ok(cli("plan", "list", "--format", "json")).stdout)
+    assert plan["status"] == "resumed"
+    ok(cli("check"))
+
+
 # --------------------------------------------------------------------------- backup
 
 

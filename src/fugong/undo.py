@@ -64,8 +64,9 @@ def _rows(session: Session, sql: str, batch: int) -> list:
 
 
 def _dependants(session: Session, batch: int) -> list[int]:
-    """Live batches that wrote on records this batch created (they would be left
-    pointing at nothing), and later fills that count this batch's fill."""
+    """Live batches that wrote on records this batch created or merged an enterprise
+    into one it created (they would be left pointing at nothing), and later fills that
+    count this batch's fill."""
     found: set[int] = set()
     for kind, (model, owner) in EVENT_MODELS.items():
         events = model.__tablename__
@@ -86,6 +87,19 @@ def _dependants(session: Session, batch: int) -> list[int]:
         )
         if kind != "enterprise":
             continue
+        # a merge of another enterprise into one this batch created: the merge's event
+        # is the duplicate's, yet the duplicate would count for an enterprise that is
+        # no more (and vanish from every list and figure)
+        found.update(
+            _rows(
+                session,
+                "SELECT DISTINCT v.batch_id FROM enterprise_event v "  # noqa: S608
+                "JOIN batch b ON b.id = v.batch_id "
+                "WHERE b.undone_at IS NULL AND v.batch_id <> :batch "
+                f"AND v.merged_into IN ({created})",
+                batch,
+            )
+        )
         for other, (other_model, other_owner) in EVENT_MODELS.items():
             if other == "enterprise":
                 continue
