@@ -21,6 +21,7 @@ from sqlmodel import select
 import fugong.db
 from fugong.db import SCHEMA_HEAD, Ledger, ledger_url, open_ledger, schema_revision
 from fugong.models import District
+from fugong.readmodel import MODEL_SHAPE
 
 
 @pytest.fixture
@@ -249,7 +250,8 @@ def test_a_first_revision_ledger_is_upgraded_by_init(blank_db_url, bare_cli, rea
         indexes = {ix["name"] for ix in sa_inspect(new.engine).get_indexes("plan_event")}
         assert "ix_plan_event_asof" in indexes
         with new.engine.connect() as conn:  # the report cache, built from the old history
-            assert conn.execute(text("SELECT batch_seen FROM rm_state")).scalar() == 1
+            state = conn.execute(text("SELECT batch_seen, shape FROM rm_state")).one()
+            assert tuple(state) == (1, MODEL_SHAPE)
             rows = conn.execute(text("SELECT eid, status FROM rm_plan ORDER BY start")).all()
             assert [tuple(r) for r in rows] == [(1, None), (1, "resumed")]
     finally:

@@ -27,7 +27,7 @@ from .errors import FugongError
 
 # The newest migration; a ledger at this revision is opened without loading
 # Alembic at all.  tests/test_db.py checks it against the migration scripts.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 BUSY_TIMEOUT_MS = 30_000
 BUSY_RETRIES = 5

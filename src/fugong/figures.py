@@ -106,12 +106,16 @@ def _scope(session: Session, window: Window, codes: list[str] | None):
     )
     attributes = {}
     for name, kind in (("district", String), ("above_scale", Boolean), ("employees", Integer)):
-        span = span_table(session, f"w_ent_{name}", kind, span_query("enterprise", name, window))
-        fill_back(session, span, "enterprise", name, window, since.c.eid, since.c.since)
+        # a whole window (the read model's) has every event: the fallback is the
+        # earliest span's, made to start with the window
+        spans = span_query("enterprise", name, window, fallback=window.whole)
+        span = span_table(session, f"w_ent_{name}", kind, spans)
+        if not window.whole:
+            fill_back(session, span, "enterprise", name, window, since.c.eid, since.c.since)
         attributes[name] = span
     points = [select(since.c.eid, later(since.c.since, window.first_literal()))]
     points += [select(span.c.rid, span.c.start) for span in attributes.values()]
-    seg = segments(session, "w_ent_seg", window, points)
+    seg = segments("w_ent_seg", window, points)
     query = (
         select(
             seg.c.key.label("eid"),
@@ -139,7 +143,7 @@ def _scope(session: Session, window: Window, codes: list[str] | None):
         Column("employees", Integer),
     ]
     scope = temp_table(session, "w_scope", columns, query, index=("eid", "start"))
-    drop(session, since, seg, *attributes.values())
+    drop(session, since, *attributes.values())
     return scope
 
 
@@ -239,7 +243,7 @@ def _plan_rows(session: Session, window: Window, scope) -> tuple[Select, tuple]:
             .join(span, span.c.rid == Plan.id)
             .where(window.view.counts_plan(Plan.id))
         )
-    seg = segments(session, "w_plan_seg", window, points)
+    seg = segments("w_plan_seg", window, points)
 
     is_resumed = status.c.value == "resumed"
     counted_base = and_(is_resumed, returned.c.value.is_not(None), scope.c.employees.is_not(None))
@@ -269,7 +273,7 @@ def _plan_rows(session: Session, window: Window, scope) -> tuple[Select, tuple]:
         .outerjoin(status, containing(status, Plan.id, seg.c.start))
         .outerjoin(returned, containing(returned, Plan.id, seg.c.start))
     )
-    return query, (status, returned, seg)
+    return query, (status, returned)
 
 
 # --------------------------------------------------------------------------- problems
@@ -306,7 +310,7 @@ def _problem_rows(session: Session, window: Window, scope) -> tuple[Select, tupl
     points = [select(since.c.rid, later(since.c.since, window.first_literal()))]
     points += _scope_points(scope, window, Problem)
     points += [select(span.c.rid, span.c.start) for span in spans.values()]
-    seg = segments(session, "w_problem_seg", window, points)
+    seg = segments("w_problem_seg", window, points)
 
     category, status, deadline = spans["category"], spans["status"], spans["deadline"]
     resolved = status.c.value == "resolved"
@@ -331,7 +335,7 @@ def _problem_rows(session: Session, window: Window, scope) -> tuple[Select, tupl
         .outerjoin(status, containing(status, seg.c.key, seg.c.start))
         .outerjoin(deadline, containing(deadline, seg.c.key, seg.c.start))
     )
-    return query, (since, seg, *spans.values())
+    return query, (since, *spans.values())
 
 
 # --------------------------------------------------------------------------- labour
@@ -352,7 +356,7 @@ def _labour_rows(session: Session, window: Window, scope) -> Iterator[tuple[str,
     points = [select(since.c.rid, later(since.c.since, first))]
     points += _scope_points(scope, window, Labour)
     points += [select(span.c.rid, span.c.start) for span in spans.values()]
-    seg = segments(session, "w_labour_seg", window, points)
+    seg = segments("w_labour_seg", window, points)
     needed, filled = spans["needed"], spans["filled"]
     yield (
         "labour",
@@ -383,8 +387,8 @@ def _labour_rows(session: Session, window: Window, scope) -> Iterator[tuple[str,
     points = [select(employers.c.eid, later(employers.c.since, first))]
     for point in _scope_points(scope, window):
         points.append(point.join(employers, employers.c.eid == scope.c.eid))
-    drop(session, seg, *spans.values())
-    seg = segments(session, "w_employer_seg", window, points)
+    drop(session, *spans.values())
+    seg = segments("w_employer_seg", window, points)
     yield (
         "employer",
         select(seg.c.key.label("eid"), seg.c.start, seg.c.stop, scope.c.district)
@@ -392,7 +396,7 @@ def _labour_rows(session: Session, window: Window, scope) -> Iterator[tuple[str,
         .join(employers, and_(employers.c.eid == seg.c.key, employers.c.since <= seg.c.start))
         .join(scope, _in_scope(scope, seg.c.key, seg.c.start)),
     )
-    drop(session, since, seg)
+    drop(session, since)
 
 
 # --------------------------------------------------------------------------- 零报告

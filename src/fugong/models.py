@@ -294,4 +294,6 @@ READ_MODEL_STATE = Table(
     SQLModel.metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("batch_seen", Integer, nullable=False),
+    # readmodel.MODEL_SHAPE of the rows (0: of before the column)
+    Column("shape", Integer, nullable=False, server_default="0"),
 )

@@ -61,6 +61,12 @@ MODEL_LAST = FAR_FUTURE - timedelta(days=1)  # an open period stops at FAR_FUTUR
 # Enterprises folded at a time: their temporary tables are in memory (db.py), and a
 # first import of 300k rows folds them all (10k: its peak RSS about 120 MB).
 CHUNK = 10_000
+# The shape of the rows figures.section_rows makes of a history: one more whenever the
+# same history would give other rows (figures unchanged), so that a model made by an
+# older fugong is made again, not called wrong by `check` (rm_state.shape; 0007).
+# 1: an enterprise's first attribute value holds from MODEL_FIRST (no segment starts
+# where it is dated).
+MODEL_SHAPE = 1
 
 
 # --------------------------------------------------------------------------- reading
@@ -69,11 +75,17 @@ CHUNK = 10_000
 def reflects(session: Session, moment: datetime) -> bool:
     """Whether the model holds the rows of the ledger as known at `moment` (naive UTC):
     it reflects the newest batch, and no batch was recorded or undone after `moment`."""
-    seen = session.execute(select(READ_MODEL_STATE.c.batch_seen)).scalar()
+    seen = _seen(session)
     newest, recorded, undone = session.execute(
         select(func.max(Batch.id), func.max(Batch.recorded_at), func.max(Batch.undone_at))
     ).one()
     return seen == (newest or 0) and all(at is None or at <= moment for at in (recorded, undone))
+
+
+def _seen(session: Session) -> int | None:
+    """The batch the model reflects; None when its rows are of another shape."""
+    state = READ_MODEL_STATE.c
+    return session.execute(select(state.batch_seen).where(state.shape == MODEL_SHAPE)).scalar()
 
 
 def read_rows(window: Window, codes: list[str]) -> Iterator[tuple[str, Select]]:
@@ -105,7 +117,7 @@ def refresh(session: Session, batch_id: int) -> None:
     """Before a batch commits: make again the rows of the enterprises it named (and
     undid), or the whole model when the model did not reflect the ledger before it;
     then mark the batch reflected."""
-    seen = session.execute(select(READ_MODEL_STATE.c.batch_seen)).scalar()
+    seen = _seen(session)
     before = session.execute(select(func.max(Batch.id)).where(Batch.id != batch_id)).scalar()
     build(session, batch_id if seen == (before or 0) else None)
     _mark(session, batch_id)
@@ -114,8 +126,9 @@ def refresh(session: Session, batch_id: int) -> None:
 def _mark(session: Session, batch_id: int) -> None:
     conn = session.connection()
     state = READ_MODEL_STATE
-    if not conn.execute(state.update().values(batch_seen=batch_id)).rowcount:
-        conn.execute(state.insert().values(id=1, batch_seen=batch_id))
+    mark = {"batch_seen": batch_id, "shape": MODEL_SHAPE}
+    if not conn.execute(state.update().values(**mark)).rowcount:
+        conn.execute(state.insert().values(id=1, **mark))
 
 
 def catch_up(session: Session) -> None:
@@ -271,5 +284,5 @@ def differences(session: Session) -> set[int]:
 
 
 def _current(session: Session) -> bool:
-    seen = session.execute(select(READ_MODEL_STATE.c.batch_seen)).scalar()
+    seen = _seen(session)
     return seen == (session.execute(select(func.max(Batch.id))).scalar() or 0)

@@ -21,8 +21,9 @@ changes, each holding until the next.  A query groups the segments by their
 values and their (start, stop), and the caller spreads each group over the
 days it covers.  A window of one day has one segment per record: the report.
 
-Spans and segments live in temporary tables of the read transaction (indexed by
-record and start), dropped when their figures are counted.
+Spans live in temporary tables of the read transaction (indexed by record and
+start), dropped when their figures are counted; segments are subqueries of the
+one query that counts them.
 """
 
 from __future__ import annotations
@@ -133,25 +134,30 @@ def span_query(
     window: Window,
     *,
     clip: bool = True,
+    fallback: bool = False,
 ) -> Select:
     """The spans of one field of a ledger's records: rid, value, dated, start, stop.
 
     `dated` is the business date of the event that set the value.  `clip=False`
     keeps spans whole (start = dated, stop NULL when open) for looking up a value
     as of a day before the window.  A fallback (the first value holding before its
-    date too) is added by fill_back.
+    date too: asof.latest's) is added by fill_back, or, for a whole window, here
+    (`fallback`): a record's earliest span starts on the window's first day.
     """
     model, owner = EVENT_MODELS[kind]
     rid = getattr(model, owner)
     column = getattr(model, field)
     ordered = {"partition_by": rid, "order_by": (model.business_date, model.id)}
+    columns = [
+        rid.label("rid"),
+        column.label("value"),
+        model.business_date.label("dated"),
+        func.lead(model.business_date).over(**ordered).label("next"),
+    ]
+    if fallback:  # the record's earliest day: its span is the fallback's
+        columns.append(func.first_value(model.business_date).over(**ordered).label("first_day"))
     events = (
-        select(
-            rid.label("rid"),
-            column.label("value"),
-            model.business_date.label("dated"),
-            func.lead(model.business_date).over(**ordered).label("next"),
-        )
+        select(*columns)
         # events dated after the window cannot change a day of it (fill_back reads a
         # fallback's first value wherever it is dated)
         .where(
@@ -174,6 +180,12 @@ def span_query(
         ).where(last_of_day)
     first, stop = window.first_literal(), window.stop_literal()
     start = later(events.c.dated, first)
+    if fallback:
+        if not window.whole:
+            raise ValueError("span_query(fallback=True) is for a whole window (see fill_back)")
+        start = type_coerce(
+            case((events.c.dated == events.c.first_day, first), else_=start), Date()
+        )
     end = earlier(func.coalesce(events.c.next, stop), stop)
     return select(
         events.c.rid,
@@ -278,13 +290,18 @@ def drop(session: Session, *tables) -> None:
             conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}"')
 
 
-def segments(session: Session, name: str, window: Window, points: Sequence[Select]):
+def segments(name: str, window: Window, points: Sequence[Select]):
     """Per key, the days where something changes and the next such day: key, start, stop.
 
     Each query of `points` gives (key, day) rows; days outside the window are
     ignored.  The first query must give every key there is (the others only add
     days).  A window of one day has one segment per key, the day itself: then
-    the first query's keys are the segments, and nothing is materialised.
+    the first query's keys are the segments.
+
+    A subquery, not a temporary table: the one query that reads the segments scans
+    them once, as the table it joins everything else to, so an index on them is
+    never used (SQLite materialises the subquery itself, unindexed: a fold of the
+    whole ledger 10-15% faster than writing and indexing a table of them).
     """
     first, stop = window.first_literal(), window.stop_literal()
     if window.length == 1:
@@ -302,15 +319,15 @@ def segments(session: Session, name: str, window: Window, points: Sequence[Selec
         type_coerce(day, Date()).label("start"),
         type_coerce(func.coalesce(following, stop), Date()).label("stop"),
     ).where(day >= first, day < stop)
-    columns = [Column("key", Integer), Column("start", Date), Column("stop", Date)]
-    return temp_table(session, name, columns, query, index=("key", "start"))
+    return query.subquery(name)
 
 
 def fill_back(
     session: Session, table: Table, kind: str, field: str, window: Window, keys, since
 ) -> None:
     """Add asof.latest's fallback to a span table: a record whose first value is dated
-    after a day it exists on holds that value on that day too.
+    after a day it exists on holds that value on that day too.  (A whole window has it
+    from span_query(fallback=True) instead.)
 
     `keys` is a column of record ids and `since` the first day each exists.  Only
     records with no span at max(since, first day of the window) need it; each is
@@ -336,27 +353,6 @@ def fill_back(
     if session.execute(select(wanted.c.rid).limit(1)).first() is None:
         drop(session, wanted)
         return  # the usual case: every record has a value dated by the days it exists
-    if window.whole:
-        # Every event has its span in the table, none clipped: a record's first value
-        # (the last event of its earliest day, as below) is its earliest span's.  Read
-        # there by the table's index, not by ranking the events again (the read model
-        # folds a whole ledger, where most enterprises have entries before their
-        # registration).
-        earliest = table.alias("earliest")
-        firsts = select(func.min(earliest.c.start)).where(earliest.c.rid == table.c.rid)
-        found = {c.name: c for c in table.columns}
-        found.update(start=first.label("start"), stop=table.c.start.label("stop"))
-        if "dated" in found:
-            found["dated"] = table.c.start.label("dated")
-        query = (
-            select(*found.values())
-            .join(wanted, wanted.c.rid == table.c.rid)
-            .where(table.c.start == firsts.scalar_subquery())
-        )
-        names = [c.name for c in table.columns]
-        session.connection().execute(table.insert().from_select(names, query))
-        drop(session, wanted)
-        return
     ranked = (
         select(
             rid.label("rid"),
