@@ -399,6 +399,17 @@ def test_odd_ids_are_data_errors_not_tracebacks(cli, text):
             ],
             1,
         ),
+        # resumed, passed, suspended and resumed again, all the same day: the status the
+        # day ends with was given after the pass
+        (
+            [
+                "set 甲 --status resumed --date 2020-02-10",
+                "inspect 甲 --passed --date 2020-02-10",
+                "set 甲 --status suspended --date 2020-02-10",
+                "set 甲 --status resumed --date 2020-02-10",
+            ],
+            0,
+        ),
         # failed, then passed, then resumed: fine
         (
             [

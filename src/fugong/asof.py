@@ -127,12 +127,14 @@ def ever_in(districts: Iterable[str]) -> Select:
     return select(named.enterprise_id.label("eid")).where(named.district.in_(tuple(districts)))
 
 
-def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subquery:
+def latest(
+    kind: str, field: str, view: View, *, fallback: bool = False, event: bool = False
+) -> Subquery:
     """Per record of `kind`: the value of `field` as of the view (columns rid, value, dated).
 
-    `dated` is the business date of the event that set it.  With `fallback`, a
-    record whose first value is dated after D takes that first value (used for
-    enterprise attributes, see module docstring).
+    `dated` is the business date of the event that set it, and with `event` its id is
+    the column `event`.  With `fallback`, a record whose first value is dated after D
+    takes that first value (used for enterprise attributes, see module docstring).
     """
     model, owner = EVENT_MODELS[kind]
     column = getattr(model, field)
@@ -154,16 +156,16 @@ def latest(kind: str, field: str, view: View, *, fallback: bool = False) -> Subq
             rid.label("rid"),
             column.label("value"),
             model.business_date.label("dated"),
+            model.id.label("event"),
             func.row_number().over(partition_by=rid, order_by=order).label("rn"),
         )
         .where(*where, view.counts(model.batch_id))
         .subquery()
     )
-    return (
-        select(ranked.c.rid, ranked.c.value, ranked.c.dated)
-        .where(ranked.c.rn == 1)
-        .subquery(f"{kind}_{field}")
-    )
+    columns = [ranked.c.rid, ranked.c.value, ranked.c.dated]
+    if event:
+        columns.append(ranked.c.event)
+    return select(*columns).where(ranked.c.rn == 1).subquery(f"{kind}_{field}")
 
 
 def withdrawn_problems(view: View) -> Select:
@@ -287,43 +289,6 @@ def uninspected(view: View, rid, dated, eid, status) -> ColumnElement:
             ),
         ),
         else_=0,
-    )
-
-
-def resumption_checks(view: View, last: date | None = None) -> Subquery:
-    """Per plan and business date: whether the status the plan was given last that day
-    is a resumption without a passed inspection (SPEC "Figures": resumed without a passed
-    inspection recorded before its resumption; same-day facts in recording order; the
-    rule is `uninspected`).  Columns: rid, dated, uninspected (1 or 0); one row per plan
-    and day with a status.
-    """
-    last = last or view.as_of
-    events = (
-        select(
-            PlanEvent.plan_id.label("rid"),
-            PlanEvent.business_date.label("dated"),
-            PlanEvent.id.label("eid"),
-            PlanEvent.status.label("status"),
-            func.row_number()
-            .over(
-                partition_by=(PlanEvent.plan_id, PlanEvent.business_date),
-                order_by=PlanEvent.id.desc(),
-            )
-            .label("rn"),
-        )
-        .where(
-            PlanEvent.status.is_not(None),
-            PlanEvent.business_date <= last,
-            view.counts(PlanEvent.batch_id),
-            view.among("plan", PlanEvent.plan_id),
-        )
-        .subquery("plan_checks_last")
-    )
-    flag = uninspected(view, events.c.rid, events.c.dated, events.c.eid, events.c.status)
-    return (
-        select(events.c.rid, events.c.dated, flag.label("uninspected"))
-        .where(events.c.rn == 1)
-        .subquery("resumption_checks")
     )
 
 
