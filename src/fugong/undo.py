@@ -37,9 +37,9 @@ def undo_batch(unit: UnitOfWork, batch_id: int) -> Batch:
     if dependants:
         listing = ", ".join(str(b) for b in dependants)
         raise FugongError(
-            f"批次 {batch_id} 新建的记录后来又被批次 {listing} 修改; 请先撤销那些批次",
-            f"records created by batch {batch_id} were changed later by batch(es) {listing}; "
-            "undo those first",
+            f"批次 {batch_id} 新建的记录后来又被批次 {listing} 修改或并入; 请先撤销那些批次",
+            f"records created by batch {batch_id} were changed or merged into later by "
+            f"batch(es) {listing}; undo those first",
         )
     # undone_at is the undo's own commit moment (unit.stamp sets it)
     target.undone_at = unit.batch.recorded_at
