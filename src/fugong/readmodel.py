@@ -66,8 +66,8 @@ CHUNK = 10_000
 # older fugong is made again, not called wrong by `check` (rm_state.shape; 0007).
 # 1: an enterprise's first attribute value holds from MODEL_FIRST (no segment starts
 # where it is dated).  A bump alone makes the next batch rebuild the model (reports fold
-# the history until then); a migration that sets batch_seen = -1, as 0007 does, has it
-# rebuilt as the ledger is opened.
+# the history until then); with a migration, the catch-up after the upgrade rebuilds it
+# as the ledger is opened.
 MODEL_SHAPE = 1
 
 
