@@ -246,12 +246,15 @@ def iter_plan_rows(
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
     with_enterprise_id: bool = False,
+    ents: dict[int, tuple] | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """`ents`: enterprise_table of the same arguments, when the caller has it already."""
     # a merged enterprise's records count for the kept one; read only the districts'
     view = with_merges(session, narrowed(view, district_codes))
-    ents = enterprise_table(
-        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
-    )
+    if ents is None:
+        ents = enterprise_table(
+            session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+        )
     for pid, eid, state, inspected_on, resumed_on in _plan_states(session, view, enterprise_id):
         owner = view.keep(eid)
         ent = ents.get(owner)
@@ -295,12 +298,16 @@ def iter_problem_rows(
     view: View,
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
+    with_enterprise_id: bool = False,
+    ents: dict[int, tuple] | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """`ents`: enterprise_table of the same arguments, when the caller has it already."""
     # a merged enterprise's records count for the kept one; read only the districts'
     view = with_merges(session, narrowed(view, district_codes))
-    ents = enterprise_table(
-        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
-    )
+    if ents is None:
+        ents = enterprise_table(
+            session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+        )
     fields = ("category", "description", "department", "deadline", "status", "resolution")
     problems, _since = records("problem", view, fields)
     problems = problems.subquery("problems")
@@ -318,7 +325,8 @@ def iter_problem_rows(
         .order_by(problems.c.id)
     )
     for row in _stream(session, query):
-        ent = ents.get(view.keep(row.enterprise_id))
+        owner = view.keep(row.enterprise_id)
+        ent = ents.get(owner)
         if ent is None:
             continue
         is_open = row.status != "resolved"
@@ -337,6 +345,7 @@ def iter_problem_rows(
             "resolved_on": None if is_open else row.resolved_on,
             "resolution": row.resolution,
             "overdue": bool(is_open and row.deadline and row.deadline < view.as_of),
+            **({"enterprise_id": owner} if with_enterprise_id else {}),
         }
 
 
@@ -360,12 +369,16 @@ def iter_labour_rows(
     view: View,
     district_codes: list[str] | None = None,
     enterprise_id: int | None = None,
+    with_enterprise_id: bool = False,
+    ents: dict[int, tuple] | None = None,
 ) -> Iterator[dict[str, Any]]:
+    """`ents`: enterprise_table of the same arguments, when the caller has it already."""
     # a merged enterprise's records count for the kept one; read only the districts'
     view = with_merges(session, narrowed(view, district_codes))
-    ents = enterprise_table(
-        session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
-    )
+    if ents is None:
+        ents = enterprise_table(
+            session=session, view=view, district_codes=district_codes, enterprise_id=enterprise_id
+        )
     labour, _since = records("labour", view, ("needed", "filled", "requirements", "note"))
     labour = labour.subquery("labour_now")
     query = (
@@ -374,7 +387,8 @@ def iter_labour_rows(
         .order_by(labour.c.id)
     )
     for row in _stream(session, query):
-        ent = ents.get(view.keep(row.enterprise_id))
+        owner = view.keep(row.enterprise_id)
+        ent = ents.get(owner)
         if ent is None:
             continue
         needed, filled = row.needed or 0, row.filled or 0
@@ -390,6 +404,7 @@ def iter_labour_rows(
             "requirements": row.requirements,
             "note": row.note,
             "gap": needed - filled,
+            **({"enterprise_id": owner} if with_enterprise_id else {}),
         }
 
 
@@ -436,7 +451,11 @@ def report_details(
     plans = {
         row["enterprise_id"]: row
         for row in iter_plan_rows(
-            session=session, view=view, district_codes=district_codes, with_enterprise_id=True
+            session=session,
+            view=view,
+            district_codes=district_codes,
+            with_enterprise_id=True,
+            ents=ents,
         )
     }
     scale = ENTERPRISE_FIELDS.index("above_scale")
@@ -453,13 +472,17 @@ def report_details(
     not_resumed.sort(key=lambda r: (r["district"] or "", r["status"] or "", r["name"] or ""))
     problems = [
         p
-        for p in iter_problem_rows(session=session, view=view, district_codes=district_codes)
+        for p in iter_problem_rows(
+            session=session, view=view, district_codes=district_codes, ents=ents
+        )
         if p["status"] != "resolved"
     ]
     problems.sort(key=lambda p: (not p["overdue"], p["deadline"] or view.as_of, p["id"]))
     gaps = [
         lab
-        for lab in iter_labour_rows(session=session, view=view, district_codes=district_codes)
+        for lab in iter_labour_rows(
+            session=session, view=view, district_codes=district_codes, ents=ents
+        )
         if lab["gap"] > 0
     ]
     gaps.sort(key=lambda lab: (-lab["gap"], lab["id"]))
