@@ -437,6 +437,39 @@ def test_check_and_report_count_resumed_without_inspection_by_one_rule(cli, stor
         assert (flagged[0]["record"], flagged[0]["enterprise"]) == ("plan", "甲")
 
 
+def test_check_speaks_of_the_enterprise_a_merged_ones_records_count_for(cli):
+    """After a merge the duplicate's plan, problems and labour demand count for the kept
+    enterprise at every date (the report's rule): check must not call the kept one
+    planless, and its findings name the kept one."""
+    run(cli, "enterprise add 甲机械 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add 甲机械厂 --district 沙湾 --date 2020-02-01")
+    run(cli, "plan add 甲机械厂 --status resumed --date 2020-02-05")  # no inspection
+    for name in ("甲机械", "甲机械厂"):
+        run(cli, f"problem add {name} --category 物流 --text 运不进", *DUE)
+    run(cli, "labour add 甲机械厂 --job 普工 --needed 5 --date 2020-02-02")
+    run(cli, "enterprise merge 甲机械厂 --into 甲机械 --date 2020-02-08")
+    (kept,) = as_json(cli, "enterprise", "list")
+    (plan,) = as_json(cli, "plan", "list")
+    report = as_json(cli, "report", "--district", "沙湾", "--as-of", "2020-03-01")
+    assert report["plans"]["resumed_without_inspection"] == 1
+
+    found = json.loads(ok(cli("check", "--as-of", "2020-03-01", "--format", "json")).stdout)
+    about = {(f["code"], f["record"], f["record_id"]): f for f in found}
+    problems = sorted(p["id"] for p in as_json(cli, "problem", "list"))
+    (labour,) = as_json(cli, "labour", "list")
+    assert set(about) == {
+        ("resumed_uninspected", "plan", plan["id"]),
+        ("overdue", "problem", problems[0]),
+        ("overdue", "problem", problems[1]),
+        ("probable_duplicate_problem", "problem", problems[1]),
+        ("stale_labour", "labour", labour["id"]),
+    }, found  # and no no_plan for 甲机械: the merged plan is its plan
+    assert {(f["enterprise_id"], f["enterprise"]) for f in found} == {(kept["id"], "甲机械")}
+    assert (
+        f"#{problems[0]}" in about[("probable_duplicate_problem", "problem", problems[1])]["detail"]
+    )
+
+
 def test_check_takes_a_day_and_a_district_and_speaks_chinese(cli):
     run(cli, "enterprise add 甲 --district 沙湾 --above-scale --date 2020-02-01")
     run(cli, "enterprise add 乙 --district 五通桥 --above-scale --date 2020-02-01")
