@@ -340,3 +340,36 @@ def test_after_a_merge_the_plan_that_goes_on_is_the_one_commands_and_sheets_chan
     [plan] = listed(cli, "plan")
     assert (plan["id"], plan["status"]) == (1, "resumed")
     assert report(cli, "2020-02-10")["plans"]["total"] == 1
+
+
+def test_after_a_merge_sheets_and_commands_find_the_duplicates_demand_and_problem(
+    entered_twice, tmp_path
+):
+    """The duplicate's labour demand and problem count for the kept enterprise: a sheet
+    naming the kept one changes them (a second 普工 demand would count its gap twice),
+    and adding them again under the kept name is refused as for its own."""
+    cli = entered_twice
+    run(cli, "enterprise merge 甲有限公司 --into 甲公司 --plan kept --date 2020-02-08")
+    labour = tmp_path / "l.csv"
+    labour.write_text("企业名称,区县,工种,需求人数,已招人数\n甲公司,沙湾,普工,10,10\n", "utf-8")
+    ok(cli("import", "labour", str(labour), "--date", "2020-02-10"))
+    [demand] = listed(cli, "labour")
+    assert (demand["id"], demand["name"], demand["filled"], demand["gap"]) == (1, "甲公司", 10, 0)
+    assert report(cli, "2020-02-10")["labour"]["gap"] == 0
+    problems = tmp_path / "p.csv"
+    problems.write_text(
+        "企业名称,区县,问题类别,问题描述,提出日期,办理状态,办结日期\n"
+        "甲公司,沙湾,物流,运不进,2020-02-04,已办结,2020-02-10\n",
+        encoding="utf-8",
+    )
+    ok(cli("import", "problems", str(problems), "--date", "2020-02-10"))
+    [problem] = listed(cli, "problem")
+    assert (problem["id"], problem["status"]) == (1, "resolved")
+    assert report(cli, "2020-02-10")["problems"]["raised"] == 1
+
+    again = cli("labour", "add", "甲公司", "--job", "普工", "--needed", "3", "--date", "2020-02-11")
+    assert again.exit_code == 1 and "#1" in again.stderr, again.stderr
+    line = "problem add 甲公司 --category 物流 --text 运不进 --date 2020-02-04"
+    twice = cli(*shlex.split(line))
+    assert twice.exit_code == 1 and "#1" in twice.stderr, twice.stderr
+    assert len(listed(cli, "labour")) == len(listed(cli, "problem")) == 1

@@ -336,13 +336,24 @@ def with_merges(session, view: View) -> View:
     return replace(view, merged=merged, dropped_plans=frozenset(dropped))
 
 
+def with_merged(session, enterprise_ids: Iterable[int]) -> dict[int, int]:
+    """These enterprises (each -> itself) and those merged into them, through any chain
+    (-> the one of these it counts for), as known now: the records of all of them are
+    the records of these (`enterprise merge`)."""
+    return _owners(with_merges(session, View()), enterprise_ids)
+
+
+def _owners(view: View, enterprise_ids: Iterable[int]) -> dict[int, int]:
+    owners = {eid: eid for eid in enterprise_ids}
+    owners.update([(dup, keep) for dup, keep in view.merged if keep in owners])
+    return owners
+
+
 def counting_plans(session, enterprise_ids: Iterable[int]) -> dict[int, int]:
     """The plan that counts for each of these enterprises, as known now: its own, or
     the one it took over from an enterprise merged into it (`enterprise merge`)."""
     view = with_merges(session, View())
-    wanted = set(enterprise_ids)
-    owners = {eid: eid for eid in wanted}
-    owners.update((dup, keep) for dup, keep in view.merged if keep in wanted)
+    owners = _owners(view, enterprise_ids)
     found: dict[int, int] = {}
     for eid, pid in session.execute(
         select(Plan.enterprise_id, Plan.id).where(Plan.enterprise_id.in_(owners)).order_by(Plan.id)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from . import rules
-from .asof import counting_plans
+from .asof import counting_plans, with_merged
 from .db import ID_TABLES, among, bulk_insert, next_ids, sync_sequences, tuples
 from .errors import RowError, SheetError
 from .fresh import FreshWriter, fresh_rows, makes_plan
@@ -258,6 +258,7 @@ class Importer:
                 self.plans[eid] = Ref(pid)
             self._load_timelines("plan", self.plans.values())
         elif self.layout == "problems":
+            group = self._with_merged(ids)
             query = select(
                 Problem.id,
                 Problem.enterprise_id,
@@ -265,13 +266,16 @@ class Importer:
                 Problem.raised_on,
                 Problem.description_key,
             ).where(
-                Problem.enterprise_id.in_(ids) | (Problem.ref.in_(refs) if refs else False),
+                Problem.enterprise_id.in_(group) | (Problem.ref.in_(refs) if refs else False),
                 Problem.live,
             )
             owners: dict[int, int] = {}
-            for pid, eid, ref, raised, key in self.session.execute(query):
+            # of two alike the last wins: the enterprise's own (not a merged one's), the newest
+            for pid, eid, ref, raised, key in sorted(
+                self.session.execute(query), key=lambda r: (group.get(r[1]) == r[1], r[0])
+            ):
                 record = Ref(pid, raised=raised)
-                owners[pid] = eid
+                owners[pid] = eid = group.get(eid, eid)
                 if ref:
                     self.problems_by_ref[ref] = record
                 self.problems_by_key[(eid, raised, key)] = record
@@ -286,13 +290,21 @@ class Importer:
                         (owners[record.id], record.raised, name_key(text)), record
                     )
         elif self.layout == "labour":
-            for lid, eid, job, raised in self.session.execute(
-                select(Labour.id, Labour.enterprise_id, Labour.job_type, Labour.raised_on).where(
-                    Labour.enterprise_id.in_(ids), Labour.live
-                )
+            group = self._with_merged(ids)
+            query = select(
+                Labour.id, Labour.enterprise_id, Labour.job_type, Labour.raised_on
+            ).where(Labour.enterprise_id.in_(group), Labour.live)
+            # of two of one job type (both enterprises of a merge had one) the last wins: its own
+            for lid, eid, job, raised in sorted(
+                self.session.execute(query), key=lambda r: (group[r[1]] == r[1], r[0])
             ):
-                self.labour[(eid, job)] = Ref(lid, raised=raised)
+                self.labour[(group[eid], job)] = Ref(lid, raised=raised)
             self._load_timelines("labour", self.labour.values())
+
+    def _with_merged(self, ids: list[int]) -> dict[int, int]:
+        """asof.with_merged: a row naming an enterprise means the records of those merged
+        into it too (their demand, their problems count for it)."""
+        return with_merged(self.session, ids) if self.merges else {eid: eid for eid in ids}
 
     def plans_of(self, ids: list[int]) -> dict[int, int]:
         """The plan a row naming each of these enterprises means (enterprise -> plan)."""

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from . import rules
-from .asof import counting_plans
+from .asof import counting_plans, with_merged
 from .errors import FugongError
 from .models import Enterprise, Labour, Plan, Problem
 from .registry import owner_of_name, owner_of_uscc
@@ -182,15 +182,16 @@ def add_problem(
     change: ProblemChange,
     ref: str | None = None,
 ) -> Problem:
-    """Record a problem raised on `change.on`; one already recorded (same enterprise,
-    date raised and description — the import's matching key) is refused."""
+    """Record a problem raised on `change.on`; one already recorded (same enterprise or
+    one merged into it, date raised and description — the import's matching key) is
+    refused."""
     decision = rules.new_problem(change, change.on, today=unit.today)
     description = decision.changes[0][1]["description"]
     key = name_key(description)
     session = unit.session
     same = session.execute(
         select(Problem.id).where(
-            Problem.enterprise_id == enterprise.id,
+            Problem.enterprise_id.in_(with_merged(session, [enterprise.id])),
             Problem.raised_on == change.on,
             Problem.description_key == key,
             Problem.live,
@@ -270,11 +271,19 @@ def get_labour(unit_or_session, labour_id: int) -> Labour:
 def add_labour(
     unit: UnitOfWork, *, enterprise: Enterprise, job_type: str, change: LabourChange
 ) -> Labour:
-    existing = unit.session.execute(
-        select(Labour).where(
-            Labour.enterprise_id == enterprise.id, Labour.job_type == job_type, Labour.live
+    existing = (
+        unit.session.execute(
+            select(Labour)
+            .where(
+                Labour.enterprise_id.in_(with_merged(unit.session, [enterprise.id])),
+                Labour.job_type == job_type,
+                Labour.live,
+            )
+            .order_by(Labour.id)
         )
-    ).scalar()
+        .scalars()
+        .first()
+    )  # (both enterprises of a merge may have had one)
     if existing is not None:
         raise rules.existing_labour(enterprise.name, job_type, existing.id)
     decision = rules.new_labour(change, change.on, today=unit.today)
