@@ -373,3 +373,4 @@ def test_after_a_merge_sheets_and_commands_find_the_duplicates_demand_and_proble
     twice = cli(*shlex.split(line))
     assert twice.exit_code == 1 and "#1" in twice.stderr, twice.stderr
     assert len(listed(cli, "labour")) == len(listed(cli, "problem")) == 1
+    ok(cli("check"))  # the report cache made for the kept enterprise holds what they say
