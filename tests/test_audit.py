@@ -470,6 +470,28 @@ def test_check_speaks_of_the_enterprise_a_merged_ones_records_count_for(cli):
     )
 
 
+def test_check_files_a_merged_ones_future_date_under_the_kept_enterprise(cli, monkeypatch):
+    from fugong import clock
+
+    real_today = clock.today()
+    run(cli, "enterprise add 丁公司 --district 市中 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add 丁公司沙湾 --district 沙湾 --date 2020-02-01")
+    with monkeypatch.context() as ahead:  # a clock that ran ahead (see the planted test)
+        ahead.setattr(clock, "today", lambda: real_today + timedelta(days=60))
+        future = (real_today + timedelta(days=30)).isoformat()
+        run(cli, f"problem add 丁公司沙湾 --category 物流 --text 运不进 --date {future}")
+    run(cli, "enterprise merge 丁公司沙湾 --into 丁公司 --date 2020-02-08")
+    for scope in ((), ("--district", "市中")):
+        result = cli("check", *scope, "--format", "json")
+        assert result.exit_code == 1, (scope, result.stdout, result.stderr)
+        [error] = [f for f in json.loads(result.stdout) if f["code"] == "future_date"]
+        assert (error["record"], error["enterprise_id"], error["enterprise"]) == (
+            "problem",
+            1,
+            "丁公司",
+        )
+
+
 def test_check_takes_a_day_and_a_district_and_speaks_chinese(cli):
     run(cli, "enterprise add 甲 --district 沙湾 --above-scale --date 2020-02-01")
     run(cli, "enterprise add 乙 --district 五通桥 --above-scale --date 2020-02-01")

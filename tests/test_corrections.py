@@ -374,3 +374,57 @@ def test_after_a_merge_sheets_and_commands_find_the_duplicates_demand_and_proble
     assert twice.exit_code == 1 and "#1" in twice.stderr, twice.stderr
     assert len(listed(cli, "labour")) == len(listed(cli, "problem")) == 1
     ok(cli("check"))  # the report cache made for the kept enterprise holds what they say
+
+
+def test_a_plan_undone_before_a_merge_does_not_hide_the_duplicates(cli):
+    """The kept enterprise's plan was recorded and undone (its row stays, without a
+    history); the duplicate's plan goes on — now, --known-at after the merge, and
+    after later writes (which go to that plan, not to the empty row)."""
+    run(cli, "enterprise add 丙公司 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "enterprise add 丙公司二 --district 沙湾 --above-scale --date 2020-02-01")
+    run(cli, "plan add 丙公司 --status planned --date 2020-02-03")
+    ok(cli("undo", str(last_batch(cli))))
+    run(cli, "plan add 丙公司二 --status resumed --date 2020-02-03")
+    merged = run(cli, "enterprise merge 丙公司二 --into 丙公司 --date 2020-02-08")
+    assert "沿用复产计划 #2" in merged.stdout
+    moment, merge = max((e["recorded_at"], e["batch"]) for e in log(cli))
+    for known in ((), ("--known-at", moment)):
+        plans = report(cli, "2020-02-10", *known)["plans"]
+        assert (plans["total"], plans["resumed"], plans["unreported"]) == (1, 1, 0), known
+    run(cli, "plan set 丙公司 --status suspended --date 2020-02-12")
+    [plan] = listed(cli, "plan")
+    assert (plan["id"], plan["status"], plan["resumed_on"]) == (2, "suspended", "2020-02-03")
+    assert report(cli, "2020-02-10")["plans"]["resumed"] == 1
+    # and as known then, whatever was recorded since (the merge undone, a plan of its own)
+    ok(cli("undo", str(last_batch(cli))))
+    ok(cli("undo", str(merge)))
+    run(cli, "plan add 丙公司 --status planned --date 2020-02-04")
+    then = report(cli, "2020-02-10", "--known-at", moment)["plans"]
+    assert (then["total"], then["resumed"], then["planned"]) == (1, 1, 0)
+    ok(cli("check"))
+
+
+def test_a_name_two_merged_enterprises_bore_into_two_others_is_ambiguous(cli):
+    for name, district in (("戊公司", "市中"), ("戊公司", "沙湾"), ("戊有限公司", "市中")):
+        run(cli, f"enterprise add {name} --district {district} --date 2020-02-01")
+    run(cli, "enterprise add 戊有限公司 --district 沙湾 --date 2020-02-01")
+    run(cli, "enterprise merge #1 --into #3 --date 2020-02-02")
+    run(cli, "enterprise merge #2 --into #4 --date 2020-02-02")
+    refused = cli(
+        *shlex.split("problem add 戊公司 --category 物流 --text 运不进 --date 2020-02-03")
+    )
+    assert refused.exit_code == 1 and "不唯一" in refused.stderr, refused.stderr
+    assert "#3" in refused.stderr and "#4" in refused.stderr
+    assert listed(cli, "problem") == []
+
+
+def test_the_log_of_a_district_holds_what_was_merged_into_its_enterprises(cli):
+    run(cli, "enterprise add 乙公司 --district 市中 --date 2020-02-01")
+    run(cli, "enterprise add 乙公司沙湾 --district 沙湾 --date 2020-02-01")
+    run(cli, "plan add 乙公司沙湾 --status resumed --date 2020-02-05")
+    run(cli, "labour add 乙公司沙湾 --job 普工 --needed 5 --date 2020-02-05")
+    run(cli, "enterprise merge 乙公司沙湾 --into 乙公司 --date 2020-02-08")
+    whole = log(cli, "乙公司")
+    assert len(whole) == 5
+    assert log(cli, "乙公司", "--district", "市中") == whole
+    assert log(cli, "--district", "沙湾") == []

@@ -319,17 +319,29 @@ def with_merges(session, view: View) -> View:
     involved = set(into) | set(into.values())
     # the plan each enterprise goes on with, merge after merge in the order recorded
     # (a chain B -> A -> C: A carries B's plan into its own merge)
-    going_on = dict(
-        session.execute(
-            select(Plan.enterprise_id, Plan.id).where(Plan.enterprise_id.in_(involved))
-        ).all()
-    )
+    going_on, lived = {}, set()
+    for eid, pid, history in session.execute(
+        select(Plan.enterprise_id, Plan.id, _has_history(view, Plan.id)).where(
+            Plan.enterprise_id.in_(involved)
+        )
+    ):
+        going_on[eid] = pid
+        if history:
+            lived.add(pid)
     dropped = set()
     for dup, keep, choice in rows:
         mine, theirs = going_on.pop(dup, None), going_on.get(keep)
         if mine is not None and theirs is not None:
-            dropped.add(theirs if choice == "merged" else mine)
-            going_on[keep] = mine if choice == "merged" else theirs
+            # where both have a history the merge says whose goes on (else the kept's);
+            # where one has, that one: a plan none of whose events count in the view (all
+            # undone, or recorded after its moment) is no plan, and must not hide the
+            # other's (the merge recorded no choice then)
+            if (mine in lived) != (theirs in lived):
+                goes_on = mine if mine in lived else theirs
+            else:
+                goes_on = mine if choice == "merged" else theirs
+            dropped.add(theirs if goes_on == mine else mine)
+            going_on[keep] = goes_on
         elif mine is not None:
             going_on[keep] = mine
     merged = tuple(sorted((dup, final(dup)) for dup in into))
@@ -347,6 +359,12 @@ def _owners(view: View, enterprise_ids: Iterable[int]) -> dict[int, int]:
     owners = {eid: eid for eid in enterprise_ids}
     owners.update([(dup, keep) for dup, keep in view.merged if keep in owners])
     return owners
+
+
+def _has_history(view: View, plan_id) -> ColumnElement[bool]:
+    """Whether any event of the plan counts in the view (SQL)."""
+    event = PlanEvent
+    return select(event.id).where(event.plan_id == plan_id, view.counts(event.batch_id)).exists()
 
 
 def counting_plans(session, enterprise_ids: Iterable[int]) -> dict[int, int]:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .asof import View, enterprises, latest, uninspected
+from .asof import View, enterprises, latest, uninspected, with_merges
 from .errors import FugongError
 from .listing import (
     ENTERPRISE_FIELDS,
@@ -114,7 +114,7 @@ def findings(
         *_plan_findings(session, view, day, ents, lists),
         *_problem_findings(day, lists),
         *_labour_findings(session, day, lists),
-        *_future_findings(session, today, ents, district_codes),
+        *_future_findings(session, today, ents, district_codes, with_merges(session, view)),
     ]
     found.extend(
         f
@@ -292,8 +292,9 @@ def _labour_findings(session, day, lists) -> Iterator[Finding]:
             )
 
 
-def _future_findings(session, today, ents, district_codes) -> Iterator[Finding]:
-    """Business dates after the office's today (recorded by a clock that ran ahead)."""
+def _future_findings(session, today, ents, district_codes, view) -> Iterator[Finding]:
+    """Business dates after the office's today (recorded by a clock that ran ahead); a
+    merged enterprise's records are about the one kept (`view`: with_merges)."""
     for kind, (model, owner) in EVENT_MODELS.items():
         rows = session.execute(
             select(getattr(model, owner), func.max(model.business_date))
@@ -302,7 +303,7 @@ def _future_findings(session, today, ents, district_codes) -> Iterator[Finding]:
             .group_by(getattr(model, owner))
         )
         for rid, when in rows:
-            eid = rid if kind == "enterprise" else _owner_of(session, kind, rid)
+            eid = view.keep(rid if kind == "enterprise" else _owner_of(session, kind, rid))
             if district_codes is not None and eid not in ents:
                 continue
             yield Finding(

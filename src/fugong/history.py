@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from .asof import View, with_merges
 from .clock import shown, to_office_day
 from .models import (
     EVENT_FIELDS,
@@ -47,6 +48,8 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
     recorded first; and every undo, as what it took back, by whom, when."""
     names = dict(session.execute(select(Enterprise.id, Enterprise.name)).all())
     places = dict(session.execute(select(Enterprise.id, Enterprise.district)).all())
+    # a merged enterprise's entries are the kept one's: filed under its district
+    kept = dict(with_merges(session, View()).merged) if which.district_codes is not None else {}
     district_names = dict(session.execute(select(District.code, District.name)).all())
     out: list[dict[str, Any]] = []
     touched: dict[int, set[int]] = {}  # batch -> enterprises its events concern
@@ -73,7 +76,10 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
         if which.by is not None:
             query = query.where(Batch.by == which.by)
         for event, batch, eid in session.execute(query):
-            if which.district_codes is not None and places.get(eid) not in which.district_codes:
+            if (
+                which.district_codes is not None
+                and places.get(kept.get(eid, eid)) not in which.district_codes
+            ):
                 continue
             touched.setdefault(batch.id, set()).add(eid)
             change = {

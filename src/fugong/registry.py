@@ -167,7 +167,7 @@ def find(*, session: Session, ref: str) -> Found:
         return Found(matches[0])
     if len(matches) > 1:
         raise _ambiguous(session, text, matches)
-    merged = _merged_into(session, key, uscc)
+    merged = _merged_into(session, text, key, uscc)
     if merged is not None:
         return merged
     former = _by_former_name(session, key)
@@ -192,22 +192,29 @@ def _ambiguous(session: Session, text: str, matches: list[Enterprise]) -> Fugong
     )
 
 
-def _merged_into(session: Session, key: str, uscc: str | None) -> Found | None:
-    """An enterprise merged into another is found as that other (followed to a live one)."""
+def _merged_into(session: Session, text: str, key: str, uscc: str | None) -> Found | None:
+    """An enterprise merged into another is found as that other (followed to a live one);
+    two merged enterprises of the name kept in two others make the name ambiguous."""
     condition = Enterprise.name_key == key
     if uscc:
         condition = condition | (Enterprise.uscc == uscc)
-    merged = session.execute(
-        select(Enterprise).where(condition, Enterprise.merged_into.is_not(None))
-    ).scalar()
-    if merged is None:
+    found: dict[int, tuple[Enterprise, Enterprise]] = {}  # kept id -> (kept, a merged one)
+    for merged in session.execute(
+        select(Enterprise)
+        .where(condition, Enterprise.merged_into.is_not(None))
+        .order_by(Enterprise.id)
+    ).scalars():
+        target, seen = merged, set()
+        while target is not None and target.merged_into is not None and target.id not in seen:
+            seen.add(target.id)
+            target = session.get(Enterprise, target.merged_into)
+        if target is not None and target.live:
+            found.setdefault(target.id, (target, merged))
+    if len(found) > 1:
+        raise _ambiguous(session, text, [target for target, _merged in found.values()])
+    if not found:
         return None
-    target, seen = merged, set()
-    while target is not None and target.merged_into is not None and target.id not in seen:
-        seen.add(target.id)
-        target = session.get(Enterprise, target.merged_into)
-    if target is None or not target.live:
-        return None
+    ((target, merged),) = found.values()
     return Found(target, former=True, merged=merged)
 
 
