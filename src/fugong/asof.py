@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, not_, or_, select, true, union_all
@@ -79,7 +80,12 @@ class View:
 
     def keep(self, enterprise_id: int) -> int:
         """The enterprise an enterprise id counts for (Python)."""
-        return dict(self.merged).get(enterprise_id, enterprise_id) if self.merged else enterprise_id
+        return self._kept.get(enterprise_id, enterprise_id) if self.merged else enterprise_id
+
+    @cached_property
+    def _kept(self) -> dict[int, int]:
+        # once per view: the lists ask it once per row (not a field: not compared)
+        return dict(self.merged)
 
     def counts_plan(self, plan_id):
         """The condition that a plan's history counts (SQL; `plan_id`: a plan id column)."""

@@ -359,7 +359,8 @@ def _cache_findings(session: Session) -> list[Finding]:
             now.c.uscc,
             Enterprise.district,
             Enterprise.uscc,
-        ).join(now, now.c.id == Enterprise.id)
+        ).join(now, now.c.id == Enterprise.id),
+        execution_options={"yield_per": 5000},  # (PostgreSQL: a server-side cursor)
     )
     return [
         Finding(

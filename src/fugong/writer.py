@@ -279,11 +279,11 @@ def add_labour(
                 Labour.job_type == job_type,
                 Labour.live,
             )
-            .order_by(Labour.id)
+            .order_by(Labour.enterprise_id != enterprise.id, Labour.id)
         )
         .scalars()
         .first()
-    )  # (both enterprises of a merge may have had one)
+    )  # (both enterprises of a merge may have had one: its own, as a sheet row means)
     if existing is not None:
         raise rules.existing_labour(enterprise.name, job_type, existing.id)
     decision = rules.new_labour(change, change.on, today=unit.today)
