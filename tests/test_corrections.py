@@ -41,6 +41,11 @@ def last_batch(cli) -> int:
     return max(e["batch"] for e in log(cli))
 
 
+def import_sheet(cli, path, kind: str, text: str, day: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    ok(cli("import", kind, str(path), "--date", day))
+
+
 @pytest.fixture
 def ledger_with_a_problem(cli):
     run(cli, "enterprise add 甲公司 --district 沙湾 --above-scale --date 2020-02-01")
@@ -198,13 +203,14 @@ def test_a_rename_backdated_by_the_former_name_says_the_name_it_wrote(cli):
 
 def test_a_sheet_carries_a_problems_corrections(ledger_with_a_problem, tmp_path):
     cli = ledger_with_a_problem
-    sheet = tmp_path / "p.csv"
-    sheet.write_text(
+    import_sheet(
+        cli,
+        tmp_path / "p.csv",
+        "problems",
         "企业名称,区县,问题类别,问题描述,提出日期,责任单位,办理时限\n"
         "甲公司,沙湾,原材料,原料运不进,2020-02-05,区经信局,2020-02-15\n",
-        encoding="utf-8",
+        "2020-02-09",
     )
-    ok(cli("import", "problems", str(sheet), "--date", "2020-02-09"))
     [problem] = listed(cli, "problem", "--as-of", "2020-02-09")
     assert (problem["category"], problem["department"], problem["deadline"]) == (
         "materials",
@@ -213,7 +219,7 @@ def test_a_sheet_carries_a_problems_corrections(ledger_with_a_problem, tmp_path)
     )
     # corrected by command, the description still matches the sheet as it was
     run(cli, "problem edit 1 --text 原料运不进厂 --date 2020-02-10")
-    again = ok(cli("import", "problems", str(sheet), "--date", "2020-02-09"))
+    again = ok(cli("import", "problems", str(tmp_path / "p.csv"), "--date", "2020-02-09"))
     assert re.search(r"新增: 0", again.stderr), again.stderr
     assert len(listed(cli, "problem")) == 1
 
@@ -350,19 +356,14 @@ def test_after_a_merge_sheets_and_commands_find_the_duplicates_demand_and_proble
     and adding them again under the kept name is refused as for its own."""
     cli = entered_twice
     run(cli, "enterprise merge 甲有限公司 --into 甲公司 --plan kept --date 2020-02-08")
-    labour = tmp_path / "l.csv"
-    labour.write_text("企业名称,区县,工种,需求人数,已招人数\n甲公司,沙湾,普工,10,10\n", "utf-8")
-    ok(cli("import", "labour", str(labour), "--date", "2020-02-10"))
+    text = "企业名称,区县,工种,需求人数,已招人数\n甲公司,沙湾,普工,10,10\n"
+    import_sheet(cli, tmp_path / "l.csv", "labour", text, "2020-02-10")
     [demand] = listed(cli, "labour")
     assert (demand["id"], demand["name"], demand["filled"], demand["gap"]) == (1, "甲公司", 10, 0)
     assert report(cli, "2020-02-10")["labour"]["gap"] == 0
-    problems = tmp_path / "p.csv"
-    problems.write_text(
-        "企业名称,区县,问题类别,问题描述,提出日期,办理状态,办结日期\n"
-        "甲公司,沙湾,物流,运不进,2020-02-04,已办结,2020-02-10\n",
-        encoding="utf-8",
-    )
-    ok(cli("import", "problems", str(problems), "--date", "2020-02-10"))
+    text = "企业名称,区县,问题类别,问题描述,提出日期,办理状态,办结日期\n"
+    text += "甲公司,沙湾,物流,运不进,2020-02-04,已办结,2020-02-10\n"
+    import_sheet(cli, tmp_path / "p.csv", "problems", text, "2020-02-10")
     [problem] = listed(cli, "problem")
     assert (problem["id"], problem["status"]) == (1, "resolved")
     assert report(cli, "2020-02-10")["problems"]["raised"] == 1
