@@ -49,7 +49,7 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
     names = dict(session.execute(select(Enterprise.id, Enterprise.name)).all())
     places = dict(session.execute(select(Enterprise.id, Enterprise.district)).all())
     # a merged enterprise's entries are the kept one's: filed under its district
-    kept = dict(with_merges(session, View()).merged) if which.district_codes is not None else {}
+    merges = with_merges(session, View()) if which.district_codes is not None else View()
     district_names = dict(session.execute(select(District.code, District.name)).all())
     out: list[dict[str, Any]] = []
     touched: dict[int, set[int]] = {}  # batch -> enterprises its events concern
@@ -78,7 +78,7 @@ def entries(*, session: Session, which: LogFilter = LogFilter()) -> list[dict[st
         for event, batch, eid in session.execute(query):
             if (
                 which.district_codes is not None
-                and places.get(kept.get(eid, eid)) not in which.district_codes
+                and places.get(merges.keep(eid)) not in which.district_codes
             ):
                 continue
             touched.setdefault(batch.id, set()).add(eid)

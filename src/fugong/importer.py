@@ -153,6 +153,13 @@ class ImportSummary:
         return text + (f"; 跳过错误行: {self.skipped}" if self.skipped else "")
 
 
+def _own_last(rows, group: dict[int, int]) -> list:
+    """Records (id, enterprise, …) in the order a look-up table is filled, the last one
+    written winning: where a merge left two alike (a problem, a demand of one job type),
+    the kept enterprise's own last, then the newest."""
+    return sorted(rows, key=lambda row: (group.get(row[1]) == row[1], row[0]))
+
+
 class Importer:
     """Applies rows of one layout through the rules, buffering inserts."""
 
@@ -270,10 +277,7 @@ class Importer:
                 Problem.live,
             )
             owners: dict[int, int] = {}
-            # of two alike the last wins: the enterprise's own (not a merged one's), the newest
-            for pid, eid, ref, raised, key in sorted(
-                self.session.execute(query), key=lambda r: (group.get(r[1]) == r[1], r[0])
-            ):
+            for pid, eid, ref, raised, key in _own_last(self.session.execute(query), group):
                 record = Ref(pid, raised=raised)
                 owners[pid] = eid = group.get(eid, eid)
                 if ref:
@@ -294,10 +298,7 @@ class Importer:
             query = select(
                 Labour.id, Labour.enterprise_id, Labour.job_type, Labour.raised_on
             ).where(Labour.enterprise_id.in_(group), Labour.live)
-            # of two of one job type (both enterprises of a merge had one) the last wins: its own
-            for lid, eid, job, raised in sorted(
-                self.session.execute(query), key=lambda r: (group[r[1]] == r[1], r[0])
-            ):
+            for lid, eid, job, raised in _own_last(self.session.execute(query), group):
                 self.labour[(group[eid], job)] = Ref(lid, raised=raised)
             self._load_timelines("labour", self.labour.values())
 
