@@ -1452,3 +1452,17 @@ def test_every_command_and_option_has_chinese_help_without_type_metavars(bare_cl
             path,
             shown.stdout,
         )
+
+
+@pytest.mark.parametrize("columns", ["80", "100"])
+def test_lists_of_commands_are_whole_on_a_terminal(columns, bare_cli):
+    """What a person reads must be whole: no command's line in a help's list ends
+    in "…" (rich cut `backup`'s "copy of" to "copy o…" at 80 columns)."""
+    from fugong.cli import app
+
+    groups = [p for p, c in _commands(typer.main.get_command(app)) if hasattr(c, "commands")]
+    for path in groups:
+        shown = bare_cli(*path, "--help", env={"COLUMNS": columns})
+        assert shown.exit_code == 0, path
+        cut = [line for line in shown.stdout.splitlines() if re.search(r"…\s*│", line)]
+        assert cut == [], (path, cut)

@@ -136,7 +136,19 @@ def _localise(rich_utils) -> None:
         joined.overflow = "fold"
         return joined
 
+    command_help = rich_utils._make_command_help
+
+    def whole_command_help(**kwargs):
+        # a command's line in a list of commands: rich's default overflow puts "…"
+        # over the last letter of a wrapped line of Chinese and English that ends
+        # one cell short ("copy o…" at 80 columns); folded, the line is whole
+        found = command_help(**kwargs)
+        if hasattr(found, "overflow"):
+            found.overflow = "fold"
+        return found
+
     rich_utils.rich_format_help = rich_format_help
+    rich_utils._make_command_help = whole_command_help
     rich_utils.rich_format_error = rich_format_error
     rich_utils._get_parameter_help = whole_parameter_help
     rich_utils._fugong_localised = True
