@@ -773,6 +773,31 @@ def test_a_problem_sheet_without_dates_imported_daily_is_not_duplicated(cli, tmp
     assert len(listed(cli, "problem", "--as-of", "2020-02-11")) == 1
 
 
+def test_one_enterprise_by_uscc_on_one_line_and_by_name_on_another_is_refused(
+    cli, ledger, tmp_path
+):
+    """The same record twice (SPEC "Errors"): one line names 新甲公司 by its USCC,
+    a later one by its name and district and says otherwise; --skip-invalid
+    keeps the first line's plan, the rejects file carries the other."""
+    path = sheet(
+        tmp_path / "s.csv",
+        "信用代码,企业名称,区县,复产状态,复产日期\n"
+        f"{U1},新甲公司,沙湾,计划复产,\n"
+        ",新甲公司,沙湾区,已复产,2020-02-12\n",
+    )
+    result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-10")
+    assert f"{path}:3: 企业名称: 新甲公司: 与第 2 行重复但内容不同" in result.stderr.splitlines()
+    rejects = tmp_path / "rejects.csv"
+    imported(
+        cli, "plans", path, "--date", "2020-02-10", "--skip-invalid", "--rejects", rejects, code=3
+    )
+    (plan,) = listed(cli, "plan")
+    assert (plan["name"], plan["status"], plan["resumed_on"]) == ("新甲公司", "planned", None)
+    assert rejects.read_text(encoding="utf-8-sig").splitlines()[1:] == [
+        ",新甲公司,沙湾区,已复产,2020-02-12,与第 2 行重复但内容不同"
+    ]
+
+
 def test_records_whose_import_was_undone_come_back_as_new(cli, tmp_path):
     path = sheet(
         tmp_path / "p.csv",

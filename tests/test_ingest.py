@@ -567,6 +567,74 @@ def test_duplicate_uscc_named_by_its_column():
     assert errors == [f"<stdin>:3: 信用代码: {U1.lower()}: 与第 2 行重复但内容不同"]
 
 
+def test_one_enterprise_by_uscc_and_by_name_is_one_record():
+    """A line with the USCC and a line with only the name and district name one
+    enterprise: different values are the same record twice, whichever comes first."""
+    text = (
+        "信用代码,企业名称,区县,复产状态\n"
+        f"{U1},甲,沙湾,计划复产\n"
+        ",甲,沙湾,已复产\n"  # after the USCC line: named by its name
+        ",乙,沙湾,已复产\n"
+        f"{U2},乙,沙湾,计划复产\n"  # before the USCC line: named by its USCC
+        f"{U3},丙,沙湾,已复产\n"
+        ",丙 ,沙湾区,resumed\n"  # the same values: fine
+        ",甲,峨边,已复产\n"  # another district: another enterprise
+    )
+    rows, errors = read(text)
+    assert [r.line for r in rows] == [2, 4, 6, 7, 8]
+    assert errors == [
+        "<stdin>:3: 企业名称: 甲: 与第 2 行重复但内容不同",
+        f"<stdin>:5: 信用代码: {U2}: 与第 4 行重复但内容不同",
+    ]
+
+
+def test_one_enterprise_by_uscc_and_by_name_blocks_apart():
+    # the USCC rows of the first blocks are only kept aside until a name-only row comes
+    body = "".join(f"{make_uscc(f'91511111MA{i:07d}')},甲{i},沙湾,已复产\n" for i in range(12000))
+    rows, errors = read(
+        "信用代码,企业名称,区县,复产状态\n" + body + ",甲1,沙湾,计划复产\n,甲2,沙湾,已复产\n"
+        f"{make_uscc('91511111MA0012001')},乙,沙湾,已复产\n,乙,沙湾,暂缓\n"
+    )
+    assert len(rows) == 12002
+    assert errors == [
+        "<stdin>:12002: 企业名称: 甲1: 与第 3 行重复但内容不同",
+        "<stdin>:12005: 企业名称: 乙: 与第 12004 行重复但内容不同",
+    ]
+
+
+def test_two_usccs_of_one_name_are_not_the_same_record_twice():
+    # which of them the name-only line means is the ledger's to say; the first is compared
+    text = (
+        f"信用代码,企业名称,区县,复产状态\n{U1},甲,沙湾,已复产\n{U2},甲,沙湾,暂缓\n,甲,沙湾,暂缓\n"
+    )
+    rows, errors = read(text)
+    assert [r.line for r in rows] == [2, 3]
+    assert errors == ["<stdin>:4: 企业名称: 甲: 与第 2 行重复但内容不同"]
+
+
+def test_problem_and_demand_by_uscc_and_by_name():
+    problems = (
+        "编号,信用代码,企业名称,区县,问题描述,提出日期,办理状态\n"
+        f",{U1},甲,沙湾,缺口罩,2020-02-10,办理中\n"
+        ",,甲,沙湾,缺 口罩,2020/2/10,已办结\n"  # the same problem, named by name
+        f"7,{U1},甲,沙湾,缺口罩,2020-02-11,办理中\n"
+        "7,,甲,沙湾,缺口罩,2020-02-11,办理中\n"  # by its number: the enterprise is a value
+    )
+    _, errors = read(problems, "problems")
+    assert errors == [
+        "<stdin>:3: 企业名称: 甲: 与第 2 行重复但内容不同",
+        "<stdin>:5: 编号: 7: 与第 4 行重复但内容不同",
+    ]
+    labour = (
+        "信用代码,企业名称,区县,工种,需求人数\n"
+        ",甲,沙湾,普工,10\n"
+        f"{U1},甲,沙湾,技工,5\n"
+        f"{U1},甲,沙湾,普工,12\n"
+    )
+    _, errors = read(labour, "labour")
+    assert errors == [f"<stdin>:4: 信用代码: {U1}: 与第 2 行重复但内容不同"]
+
+
 def test_problem_keys():
     text = (
         "编号,企业名称,区县,问题描述,提出日期,办理状态\n"

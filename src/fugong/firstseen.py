@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from array import array
+from itertools import repeat
+from operator import and_, or_
+
+_WORD = 0xFFFFFFFFFFFFFFFF
+_LOW = 0xFFFFFFFF  # the bits of a stored value that hash the row's values
+_BY_USCC = 1 << 63  # marks an alias: a record named by its USCC, stored by its name
 
 
 class FirstSeen:
@@ -11,13 +17,22 @@ class FirstSeen:
     Open addressing in two flat arrays of 64-bit words: ~20 bytes a record
     where a dict of ints takes ~100, so memory stays flat for a large sheet.
     Sized from the expected number of rows, so it rarely has to grow.
+
+    A row that names its enterprise by USCC may come with an alias: its record's
+    key with the enterprise named by name and district instead, as a row without
+    the USCC names it. The alias is stored too (marked), so that the two rows
+    are one record to each other whichever comes first; aliases do not conflict
+    with each other (two USCCs of one name are two enterprises). Offices' sheets
+    give a USCC on every row or on none: until a row without one comes, aliases
+    are only set aside in two more arrays (one C-level extend per block).
     """
 
     def __init__(self, expected_rows: int = 0) -> None:
-        size = 1 << 12
-        while size * 2 < expected_rows * 3:
-            size *= 2
-        self._allocate(size)
+        self._expected = expected_rows
+        self._allocate(_size_for(expected_rows))
+        self._aside_keys = array("Q")
+        self._aside_values = array("Q")
+        self._mixed = False  # a row without an alias has come: aliases go in the table
 
     def _allocate(self, size: int) -> None:
         self._mask = size - 1
@@ -25,35 +40,106 @@ class FirstSeen:
         self._values = array("Q", bytes(8 * size))
         self._room = size * 2 // 3
 
-    def conflicts(self, keys: list[int], values: list[int]) -> list[tuple[int, int]]:
+    def conflicts(
+        self, keys: list[int], values: list[int], aliases: list[int] | None = None
+    ) -> list[tuple[int, int]]:
         """Stores each key not seen before with its value; returns (index, earlier
         value) where a key was stored before with a value whose low 32 bits differ.
+        `aliases`: each row's alias, or 0 (a row without a USCC, or with no alias).
 
         One loop with the probing written out: it runs once per row of every sheet.
         """
+        if aliases is not None:
+            if self._mixed or not all(aliases):
+                return self._conflicts_aliased(keys, values, aliases)
+            self._aside_keys.extend(map(and_, aliases, repeat(_WORD)))
+            self._aside_values.extend(map(or_, values, repeat(_BY_USCC)))
         found = []
-        stored, mask = self._keys, self._mask
+        stored, held, mask, room = self._keys, self._values, self._mask, self._room
         for j, (key, value) in enumerate(zip(keys, values, strict=True)):
-            key = (key & 0xFFFFFFFFFFFFFFFF) or 1
+            key = (key & _WORD) or 1
             i = key & mask
             at = stored[i]
             while at and at != key:
                 i = (i + 1) & mask
                 at = stored[i]
             if at:
-                earlier = self._values[i]
-                if (earlier ^ value) & 0xFFFFFFFF:
-                    found.append((j, earlier))
+                earlier = held[i]
+                if (earlier ^ value) & _LOW:
+                    found.append((j, earlier & ~_BY_USCC))
                 continue
             stored[i] = key
-            self._values[i] = value
-            self._room -= 1
-            if not self._room:
+            held[i] = value
+            room -= 1
+            if not room:
+                self._room = room
                 self._grow()
-                stored, mask = self._keys, self._mask
+                stored, held, mask, room = self._keys, self._values, self._mask, self._room
+        self._room = room
         return found
 
-    def _grow(self) -> None:
+    def _conflicts_aliased(
+        self, keys: list[int], values: list[int], aliases: list[int]
+    ) -> list[tuple[int, int]]:
+        if not self._mixed:  # the aliases set aside come first: their lines are earlier
+            self._mixed = True
+            # room for a record and an alias a row, made while the table is small
+            size = _size_for(2 * self._expected)
+            if size > self._mask + 1:
+                self._grow(size)
+            aside = list(self._aside_keys), list(self._aside_values)
+            self._aside_keys, self._aside_values = array("Q"), array("Q")
+            self.conflicts(*aside)  # (two USCCs of one name are no conflict)
+        found = []
+        stored, held, mask, room = self._keys, self._values, self._mask, self._room
+        for j, (key, value, alias) in enumerate(zip(keys, values, aliases, strict=True)):
+            # the row's own key, then its alias: the probing written out twice
+            key = (key & _WORD) or 1
+            i = key & mask
+            at = stored[i]
+            while at and at != key:
+                i = (i + 1) & mask
+                at = stored[i]
+            if at:
+                earlier = held[i]
+                if (earlier ^ value) & _LOW:
+                    found.append((j, earlier & ~_BY_USCC))
+                    continue
+            else:
+                stored[i] = key
+                held[i] = value
+                room -= 1
+            if alias:
+                alias = (alias & _WORD) or 1
+                i = alias & mask
+                at = stored[i]
+                while at and at != alias:
+                    i = (i + 1) & mask
+                    at = stored[i]
+                if at:
+                    earlier = held[i]
+                    if not earlier & _BY_USCC and (earlier ^ value) & _LOW:
+                        found.append((j, earlier))
+                else:
+                    stored[i] = alias
+                    held[i] = value | _BY_USCC
+                    room -= 1
+            if room <= 0:
+                self._room = room
+                self._grow()
+                stored, held, mask, room = self._keys, self._values, self._mask, self._room
+        self._room = room
+        return found
+
+    def _grow(self, size: int = 0) -> None:
         old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k]
-        self._allocate(2 * (self._mask + 1))
+        self._allocate(size or 2 * (self._mask + 1))
         self.conflicts([k for k, _ in old], [v for _, v in old])
+
+
+def _size_for(entries: int) -> int:
+    """A power of two at least 1.5 times the entries (at least 4096)."""
+    size = 1 << 12
+    while size * 2 < entries * 3:
+        size *= 2
+    return size

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import and_, itemgetter, lshift, or_
+from operator import and_, is_not, itemgetter, lshift, mul, or_
 from typing import BinaryIO, Protocol
 
 from .decoding import (
@@ -974,25 +974,11 @@ class Sheet:
 
     def _check_duplicates(self, block: RowBlock) -> None:
         """A record given twice must say the same thing twice (rows that read, in
-        line order; the first occurrence is the one named)."""
+        line order; the first occurrence is the one named) — also where one line
+        names the enterprise by its USCC and the other by its name and district."""
         n = len(block.lines)
-        columns = block.columns
-        # The values are in the sheet's column order, so equal rows give equal tuples.
-        value_hashes = list(map(hash, zip(*columns.values(), strict=True))) if columns else [0] * n
-        if self.layout in ("plans", "enterprises"):
-            usccs = columns.get("uscc", [None] * n)
-            districts = columns.get("district", [None] * n)
-            records: list[tuple[object, ...]] = [
-                ("uscc", uscc) if uscc is not None else ("name", key, district)
-                for uscc, key, district in zip(usccs, block.name_keys, districts, strict=True)
-            ]
-        else:
-            records = [
-                self._record_key(block.values(k), block.name_keys[k])
-                if k not in block.errors
-                else ()
-                for k in range(n)
-            ]
+        records, aliases = self._records(block)
+        value_hashes = self._value_hashes(block)
         lines = block.lines
         # hash() is salted per process but stable within this import, which is all
         # the comparison needs; 64 bits make a false "duplicate" vanishingly rare.
@@ -1000,13 +986,14 @@ class Sheet:
             ok: Sequence[int] = [k for k in range(n) if k not in block.errors]
             keys = [hash(records[k]) for k in ok]
             ok_lines, ok_hashes = [lines[k] for k in ok], [value_hashes[k] for k in ok]
+            aliases = [aliases[k] for k in ok]
         else:  # the usual block: every row, a column at a time
             ok, keys, ok_lines, ok_hashes = range(n), list(map(hash, records)), lines, value_hashes
         # (line << 32 | low 32 bits of the values' hash) for each row
         packed = list(
             map(or_, map(lshift, ok_lines, repeat(32)), map(and_, ok_hashes, repeat(0xFFFFFFFF)))
         )
-        for j, earlier in self._seen.conflicts(keys, packed):
+        for j, earlier in self._seen.conflicts(keys, packed, aliases):
             k = ok[j]
             record = records[k]
             shown = str(record[0])
@@ -1022,6 +1009,51 @@ class Sheet:
                     ),
                 ),
             )
+
+    def _records(self, block: RowBlock) -> tuple[list[tuple[object, ...]], list[int]]:
+        """Each row's record key (see _record_key; () for a row that does not read)
+        and, for a row naming its enterprise by USCC, its alias: the hash of its key
+        with the enterprise named by name and district, as a row without the USCC
+        names it (0 for other rows)."""
+        n = len(block.lines)
+        columns = block.columns
+        districts = columns.get("district", [None] * n)
+        if self.layout in ("plans", "enterprises"):
+            usccs = columns.get("uscc", [None] * n)
+            records: list[tuple[object, ...]] = [
+                ("uscc", uscc) if uscc is not None else ("name", key, district)
+                for uscc, key, district in zip(usccs, block.name_keys, districts, strict=True)
+            ]
+            by_name = map(hash, zip(repeat("name"), block.name_keys, districts))
+            return records, list(map(mul, by_name, map(is_not, usccs, repeat(None))))
+        records = [
+            self._record_key(block.values(k), block.name_keys[k]) if k not in block.errors else ()
+            for k in range(n)
+        ]
+        rest = -2 if self.layout == "problems" else -1  # (raised_on, description) / (job,)
+        aliases = [
+            hash(("name", key, district, *record[rest:])) if record and record[0] == "uscc" else 0
+            for record, key, district in zip(records, block.name_keys, districts, strict=True)
+        ]
+        return records, aliases
+
+    def _value_hashes(self, block: RowBlock) -> list[int]:
+        """A hash of each row's values in the sheet's column order, without the USCC:
+        a record's key names its enterprise, by USCC or by name, so two lines of one
+        record differ in the USCC only where one leaves it out. Not so a problem
+        known by its number: which enterprise it is for is one of its values."""
+        columns = block.columns
+        values = [v for c, v in columns.items() if c != "uscc"]
+        if not values:
+            return [0] * len(block.lines)
+        hashes = list(map(hash, zip(*values, strict=True)))
+        if self.layout == "problems" and "ref" in columns and "uscc" in columns:
+            refs, usccs = columns["ref"], columns["uscc"]
+            hashes = [
+                hash((h, uscc)) if ref is not None else h
+                for h, ref, uscc in zip(hashes, refs, usccs, strict=True)
+            ]
+        return hashes
 
     # -- lifetime
 
