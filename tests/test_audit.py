@@ -470,6 +470,26 @@ def test_check_speaks_of_the_enterprise_a_merged_ones_records_count_for(cli):
     )
 
 
+def test_check_flags_two_demands_of_one_job_type_a_merge_made(cli):
+    """Each of two enterprises, one company entered twice, recorded its 普工 demand;
+    after the merge the report counts both gaps: check names the later one."""
+    run(cli, "enterprise add 甲机械 --district 沙湾 --date 2020-02-01")
+    run(cli, "enterprise add 甲机械厂 --district 沙湾 --date 2020-02-01")
+    run(cli, "labour add 甲机械 --job 普工 --needed 5 --date 2020-02-02")
+    run(cli, "labour add 甲机械厂 --job 普工 --needed 5 --date 2020-02-03")
+    run(cli, "labour add 甲机械厂 --job 电焊工 --needed 2 --date 2020-02-03")
+    before = json.loads(ok(cli("check", "--as-of", "2020-02-05", "--format", "json")).stdout)
+    assert [f for f in before if f["code"] == "probable_duplicate_labour"] == []
+    run(cli, "enterprise merge 甲机械厂 --into 甲机械 --date 2020-02-04")
+    report = as_json(cli, "report", "--district", "沙湾", "--as-of", "2020-02-05")
+    assert report["labour"]["gap"] == 12  # both 普工 gaps count
+    found = json.loads(ok(cli("check", "--as-of", "2020-02-05", "--format", "json")).stdout)
+    [twice] = [f for f in found if f["code"] == "probable_duplicate_labour"]
+    first, second, _welder = sorted(d["id"] for d in as_json(cli, "labour", "list"))
+    assert (twice["severity"], twice["record"], twice["record_id"]) == ("warning", "labour", second)
+    assert (twice["enterprise"], f"#{first}" in twice["detail"]) == ("甲机械", True)
+
+
 def test_check_files_a_merged_ones_future_date_under_the_kept_enterprise(cli, monkeypatch):
     from fugong import clock
 

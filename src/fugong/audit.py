@@ -44,6 +44,7 @@ KINDS = {
     "duplicate_name": ("warning", "同区县重名企业", "one name twice in a district"),
     "probable_duplicate": ("warning", "疑似重复企业", "probably one enterprise twice"),
     "probable_duplicate_problem": ("warning", "疑似重复问题", "probably one problem twice"),
+    "probable_duplicate_labour": ("warning", "疑似重复用工需求", "probably one demand twice"),
     "uscc_check": ("warning", "信用代码校验位不符", "USCC check character wrong"),
     "resumed_uninspected": ("warning", "未验收即复产", "resumed without inspection"),
     "no_plan": ("warning", "规上企业无复产计划", "above-scale without a plan"),
@@ -263,11 +264,28 @@ def _problem_findings(day, lists) -> Iterator[Finding]:
 
 
 def _labour_findings(session, day, lists) -> Iterator[Finding]:
-    """More hired than needed; a gap not updated for STALE_DAYS."""
+    """More hired than needed; a gap not updated for STALE_DAYS; a second demand of one
+    job type of an enterprise (only a merge makes one: sheets and `labour add` find
+    the first), whose gap the report counts twice if it is the same demand."""
     stale_before = day - timedelta(days=STALE_DAYS)
     last_change = dict(session.execute(_last_change("labour", day)).all())
+    first_of: dict[tuple[int, str], int] = {}  # (enterprise, job type) -> demand
     for labour in iter_labour_rows(**lists, with_enterprise_id=True):
         eid = labour["enterprise_id"]
+        first = first_of.setdefault((eid, name_key(labour["job_type"] or "")), labour["id"])
+        if first != labour["id"]:  # (the rows come in id order: the first is earliest)
+            yield Finding(
+                "probable_duplicate_labour",
+                "labour",
+                labour["id"],
+                eid,
+                labour["name"],
+                f"与用工需求 #{first} 同为 {labour['job_type']} (合并的企业各登记过一次); "
+                "缺口计了两次: 若重复, 用 labour set 更正其中一条",
+                f"the same job type ({labour['job_type']}) as demand #{first} (each of the "
+                "merged enterprises recorded one); the gap counts twice: if one demand, "
+                "correct one with labour set",
+            )
         if labour["filled"] > labour["needed"]:
             yield Finding(
                 "overfilled",
