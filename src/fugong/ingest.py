@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import and_, is_not, itemgetter, lshift, mul, or_
+from operator import and_, is_not, itemgetter, lshift, methodcaller, mul, or_
 from typing import BinaryIO, Protocol
 
 from .decoding import (
@@ -237,6 +237,11 @@ def _identity(stream) -> tuple[int, int] | None:
 def _digits(text: str) -> bool:
     """Whether a name could be all digits (check_name decides exactly)."""
     return text.lstrip("#＃").isdigit()
+
+
+def _any_digits(names: list[str]) -> bool:
+    """Whether any of the names could be all digits: _digits, a column at a time."""
+    return any(map(str.isdigit, map(methodcaller("lstrip", "#＃"), names)))
 
 
 def _filled(cell: str) -> bool:
@@ -751,7 +756,7 @@ class Sheet:
         over the whole column."""
         name = column == "name"
         present = list(filter(None, values))  # cells are None or non-empty
-        if " ".join(present).isprintable() and not (name and any(map(_digits, present))):
+        if " ".join(present).isprintable() and not (name and _any_digits(present)):
             return  # the usual column: one look at all its cells
         for k, value in enumerate(values):
             if value is None or (value.isprintable() and not (name and _digits(value))):
@@ -822,7 +827,7 @@ class Sheet:
                     )
                 values.append(text)
                 continue
-            text = clean_text(cells[k])
+            text = clean_text(text) if text else text  # (a blank cell: no more to clean)
             if not text:
                 values.append(None)
                 continue
