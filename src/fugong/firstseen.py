@@ -47,49 +47,33 @@ class FirstSeen:
         value) where a key was stored before with a value whose low 32 bits differ.
         `aliases`: each row's alias, or 0 (a row without a USCC, or with no alias).
 
-        One loop with the probing written out: it runs once per row of every sheet.
         """
-        if aliases is not None:
-            if self._mixed or not all(aliases):
-                return self._conflicts_aliased(keys, values, aliases)
-            self._aside_keys.extend(map(and_, aliases, repeat(_WORD)))
-            self._aside_values.extend(map(or_, values, repeat(_BY_USCC)))
-        found = []
-        stored, held, mask, room = self._keys, self._values, self._mask, self._room
-        for j, (key, value) in enumerate(zip(keys, values, strict=True)):
-            key = (key & _WORD) or 1
-            i = key & mask
-            at = stored[i]
-            while at and at != key:
-                i = (i + 1) & mask
-                at = stored[i]
-            if at:
-                earlier = held[i]
-                if (earlier ^ value) & _LOW:
-                    found.append((j, earlier & ~_BY_USCC))
-                continue
-            stored[i] = key
-            held[i] = value
-            room -= 1
-            if not room:
-                self._room = room
-                self._grow()
-                stored, held, mask, room = self._keys, self._values, self._mask, self._room
-        self._room = room
-        return found
+        if aliases is None:
+            aliases = [0] * len(keys)
+        elif not self._mixed:
+            if all(aliases):  # every row by USCC, as yet: set the aliases aside
+                self._aside_keys.extend(map(and_, aliases, repeat(_WORD)))
+                self._aside_values.extend(map(or_, values, repeat(_BY_USCC)))
+                aliases = [0] * len(keys)
+            else:  # the aliases set aside go first: their lines are earlier
+                self._store_aside()
+        return self._probe(keys, values, aliases)
 
-    def _conflicts_aliased(
+    def _store_aside(self) -> None:
+        self._mixed = True
+        # room for a record and an alias a row, made while the table is small
+        size = _size_for(2 * self._expected)
+        if size > self._mask + 1:
+            self._grow(size)
+        aside = list(self._aside_keys), list(self._aside_values)
+        self._aside_keys, self._aside_values = array("Q"), array("Q")
+        self.conflicts(*aside)  # (two USCCs of one name are no conflict)
+
+    def _probe(
         self, keys: list[int], values: list[int], aliases: list[int]
     ) -> list[tuple[int, int]]:
-        if not self._mixed:  # the aliases set aside come first: their lines are earlier
-            self._mixed = True
-            # room for a record and an alias a row, made while the table is small
-            size = _size_for(2 * self._expected)
-            if size > self._mask + 1:
-                self._grow(size)
-            aside = list(self._aside_keys), list(self._aside_values)
-            self._aside_keys, self._aside_values = array("Q"), array("Q")
-            self.conflicts(*aside)  # (two USCCs of one name are no conflict)
+        """One loop with the probing written out (for the key, then for the alias):
+        it runs once per row of every sheet."""
         found = []
         stored, held, mask, room = self._keys, self._values, self._mask, self._room
         for j, (key, value, alias) in enumerate(zip(keys, values, aliases, strict=True)):
