@@ -798,6 +798,26 @@ def test_one_enterprise_by_uscc_on_one_line_and_by_name_on_another_is_refused(
     ]
 
 
+def test_a_sheet_changing_while_read_is_refused_after_its_rows_were_looked_up(
+    cli, ledger, tmp_path, monkeypatch
+):
+    """On PostgreSQL the memo's look-up of a block runs while the next block is read;
+    an error reading on (here: the file changed, found at its end) still refuses
+    the whole import, after the rows before it, and leaves nothing written."""
+    from fugong.ingest import Sheet
+
+    body = "".join(f"企业{i},沙湾,{'已复产' if i % 2 else '计划复产'}\n" for i in range(6000))
+    path = sheet(tmp_path / "big.csv", "企业名称,区县,复产状态\n" + body)
+    imported(cli, "plans", path, "--date", "2020-02-10")  # remembered: the next one looks up
+
+    def changed(self):
+        raise self._fatal(0, "", "文件在读取过程中被修改", "the file changed while it was read")
+
+    monkeypatch.setattr(Sheet, "_check_unchanged", changed)
+    result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-11")
+    assert "文件在读取过程中被修改" in result.stderr
+
+
 def test_records_whose_import_was_undone_come_back_as_new(cli, tmp_path):
     path = sheet(
         tmp_path / "p.csv",

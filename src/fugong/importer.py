@@ -842,6 +842,15 @@ def withdrawn_warning(sheet: Sheet, row, lang: str) -> RowError:
     )
 
 
+def _next_block(blocks: Iterator[RowBlock]) -> tuple[RowBlock | None, Exception | None]:
+    """The next block of the sheet (None at its end), or the error reading it raised,
+    to be raised in its turn: after the block before it is applied."""
+    try:
+        return next(blocks, None), None
+    except Exception as error:  # raised by the caller, in its turn
+        return None, error
+
+
 def import_sheet(
     *,
     unit: UnitOfWork,
@@ -919,12 +928,12 @@ def import_sheet(
         memo = Memo(importer) if layout in MEMO_LAYOUTS and MEMO_WAY else None
         checked: list[tuple] = []  # rows of the block found to restate (Importer.row_memo)
 
-        def apply_block(block: RowBlock, good: list[int]) -> None:
+        def apply_block(block: RowBlock, good: list[int], digests: list, early) -> None:
             codes: dict[int, bytes | None] = {}
             passed: list[int] = []
             if memo is not None:
-                codes = dict(zip(good, memo.digests(block, good), strict=True))
-                passed = memo.passed(block, good, [codes[k] for k in good])
+                codes = dict(zip(good, digests, strict=True))
+                passed = memo.passed(block, good, digests, early)
                 good = _without(good, passed)
             general, prefetched = good, False
             if (fresh is not None or passed) and good:
@@ -1001,7 +1010,11 @@ def import_sheet(
             memo.flush()
 
         count = 0
-        for number, block in enumerate(sheet.blocks()):
+        blocks = sheet.blocks()
+        block, unread = _next_block(blocks)
+        number = -1
+        while block is not None:
+            number += 1
             if number % 8 == 7:
                 gc.collect()  # see _calm_gc
             count += len(block)
@@ -1020,8 +1033,17 @@ def import_sheet(
                     else:
                         good.append(k)
                         summary.warnings.extend(block.warnings.get(k, ()))
+            digests, early = [], None
+            if good and memo is not None:
+                digests = memo.digests(block, good)
+                early = memo.look_up_soon(digests)
+            if early is not None:  # the next block is parsed while the server looks up
+                following = _next_block(blocks)
             if good:
-                apply_block(block, good)
+                apply_block(block, good, digests, early)
+            block, unread = following if early is not None else _next_block(blocks)
+        if unread is not None:  # (after the blocks before it, as if read in turn)
+            raise unread
         summary.totals = sheet.spec.totals
         if fresh is not None:
             fresh.close()

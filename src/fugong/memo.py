@@ -53,7 +53,8 @@ mark's are read.)  This rests on three things, each true today:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import date
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -216,9 +217,28 @@ class Memo:
 
     # ---------------------------------------------------------------- reading
 
-    def passed(self, block: RowBlock, rows: list[int], codes: list[bytes | None]) -> list[int]:
+    def look_up_soon(self, codes: list[bytes | None]) -> Callable[[], list[tuple]] | None:
+        """On PostgreSQL, start passed()'s look-up of these digests in a thread and
+        return what waits for it (for passed's `early`): the server then looks them
+        up while the importer parses the next block, which writes nothing, so the
+        statement sees what it would see run by passed(). (The connection runs one
+        statement at a time: one the importer sends meanwhile waits for it.) None
+        where passed() looks up itself: SQLite, whose look-up holds the GIL."""
+        if self.sqlite or not self.reading:
+            return None
+        wanted = [code for code in set(codes) if code is not None]
+        return _in_a_thread(self._remembered, wanted) if wanted else None
+
+    def passed(
+        self,
+        block: RowBlock,
+        rows: list[int],
+        codes: list[bytes | None],
+        early: Callable[[], list[tuple]] | None = None,
+    ) -> list[int]:
         """The rows (of `rows`, with their digests `codes`) the memo passes by, as far
-        as the ledger goes; `untouched` may still send some of them through the rules."""
+        as the ledger goes; `untouched` may still send some of them through the rules.
+        `early`: look_up_soon's for these codes."""
         self.hits: dict[int, tuple] = {}
         if not self.reading:
             return []
@@ -226,7 +246,7 @@ class Memo:
         wanted.discard(None)
         if not wanted:
             return []
-        found = self._remembered(list(wanted))  # type: ignore[arg-type]
+        found = early() if early is not None else self._remembered(list(wanted))  # type: ignore[arg-type]
         touched, touched_plans = self.touched_enterprises, self.touched_plans
         if touched or touched_plans:
             # (not the rows of records a row of this import went through the rules for)
@@ -439,3 +459,27 @@ class Memo:
     def _run_in(self, sql: str, values: set[int]) -> None:
         """Run `sql`, which ends with the column to match against `values`."""
         self._select_in(sql, sorted(values), fetch=False)
+
+
+def _in_a_thread(work: Callable[..., list[tuple]], *args) -> Callable[[], list[tuple]]:
+    """Run work(*args) in a thread; the function returned waits for its result
+    (or raises its error)."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work(*args)))
+        except BaseException as error:  # handed to the waiting thread
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, name="fugong-memo-look-up", daemon=True)
+    thread.start()
+
+    def result() -> list[tuple]:
+        thread.join()
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return value
+
+    return result
