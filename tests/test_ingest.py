@@ -602,6 +602,22 @@ def test_one_enterprise_by_uscc_and_by_name_blocks_apart():
     ]
 
 
+def test_a_line_in_conflict_is_nobodys_first_occurrence():
+    """A refused line is not what later lines are compared with: line 4 says what
+    line 2 says (the record as imported), whether the lines are one block apart
+    or not (the USCC lines' names are set aside until a line without one comes)."""
+    header = "信用代码,企业名称,区县,复产状态\n"
+    near = f"{header},甲,沙湾,已复产\n{U1},甲,沙湾,暂缓\n{U1},甲,沙湾,已复产\n"
+    rows, errors = read(near)
+    assert [r.line for r in rows] == [2, 4]
+    assert errors == [f"<stdin>:3: 信用代码: {U1}: 与第 2 行重复但内容不同"]
+    filler = "".join(f"{make_uscc(f'91511111MA{i:07d}')},丁{i},沙湾,已复产\n" for i in range(5000))
+    far = f"{header}{U1},甲,沙湾,已复产\n{U1},乙,沙湾,暂缓\n"
+    rows, errors = read(far + filler + ",乙,沙湾,计划复产\n")
+    assert errors == [f"<stdin>:3: 信用代码: {U1}: 与第 2 行重复但内容不同"]
+    assert len(rows) == 5002
+
+
 def test_two_usccs_of_one_name_are_not_the_same_record_twice():
     # which of them the name-only line means is the ledger's to say; the first is compared
     text = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from itertools import repeat
+from itertools import compress, repeat
 from operator import and_, or_
 
 _WORD = 0xFFFFFFFFFFFFFFFF
@@ -15,7 +15,9 @@ class FirstSeen:
     """Record key hash -> (its first line << 32 | hash of its values), for the whole sheet.
 
     Open addressing in two flat arrays of 64-bit words: ~20 bytes a record
-    where a dict of ints takes ~100, so memory stays flat for a large sheet.
+    (twice that in a sheet mixing rows with and without a USCC, and 16 bytes more a
+    row set aside until then) where a dict of ints takes ~100, so memory stays flat
+    for a large sheet.
     Sized from the expected number of rows, so it rarely has to grow.
 
     A row that names its enterprise by USCC may come with an alias: its record's
@@ -46,15 +48,19 @@ class FirstSeen:
         """Stores each key not seen before with its value; returns (index, earlier
         value) where a key was stored before with a value whose low 32 bits differ.
         `aliases`: each row's alias, or 0 (a row without a USCC, or with no alias).
-
-        """
+        A row in conflict stores nothing: a later row is compared with the first."""
         if aliases is None:
             aliases = [0] * len(keys)
         elif not self._mixed:
             if all(aliases):  # every row by USCC, as yet: set the aliases aside
+                found = self._probe(keys, values, [0] * len(keys))
+                if found:  # a row in conflict is nobody's first occurrence
+                    refused = {j for j, _earlier in found}
+                    keep = [j not in refused for j in range(len(keys))]
+                    aliases, values = list(compress(aliases, keep)), list(compress(values, keep))
                 self._aside_keys.extend(map(and_, aliases, repeat(_WORD)))
                 self._aside_values.extend(map(or_, values, repeat(_BY_USCC)))
-                aliases = [0] * len(keys)
+                return found
             else:  # the aliases set aside go first: their lines are earlier
                 self._store_aside()
         return self._probe(keys, values, aliases)
@@ -77,37 +83,35 @@ class FirstSeen:
         found = []
         stored, held, mask, room = self._keys, self._values, self._mask, self._room
         for j, (key, value, alias) in enumerate(zip(keys, values, aliases, strict=True)):
-            # the row's own key, then its alias: the probing written out twice
             key = (key & _WORD) or 1
             i = key & mask
             at = stored[i]
             while at and at != key:
                 i = (i + 1) & mask
                 at = stored[i]
-            if at:
-                earlier = held[i]
-                if (earlier ^ value) & _LOW:
-                    found.append((j, earlier & ~_BY_USCC))
-                    continue
-            else:
+            if at and (held[i] ^ value) & _LOW:
+                found.append((j, held[i] & ~_BY_USCC))
+                continue
+            if alias:  # looked up before anything of the row is stored
+                alias = (alias & _WORD) or 1
+                a = alias & mask
+                named = stored[a]
+                while named and named != alias:
+                    a = (a + 1) & mask
+                    named = stored[a]
+                if named and not held[a] & _BY_USCC and (held[a] ^ value) & _LOW:
+                    found.append((j, held[a]))
+                    continue  # a row in conflict is nobody's first occurrence
+            if not at:
                 stored[i] = key
                 held[i] = value
                 room -= 1
-            if alias:
-                alias = (alias & _WORD) or 1
-                i = alias & mask
-                at = stored[i]
-                while at and at != alias:
-                    i = (i + 1) & mask
-                    at = stored[i]
-                if at:
-                    earlier = held[i]
-                    if not earlier & _BY_USCC and (earlier ^ value) & _LOW:
-                        found.append((j, earlier))
-                else:
-                    stored[i] = alias
-                    held[i] = value | _BY_USCC
-                    room -= 1
+            if alias and not named:
+                while stored[a]:  # (the key may have taken the free slot found)
+                    a = (a + 1) & mask
+                stored[a] = alias
+                held[a] = value | _BY_USCC
+                room -= 1
             if room <= 0:
                 self._room = room
                 self._grow()
