@@ -265,27 +265,29 @@ def _problem_findings(day, lists) -> Iterator[Finding]:
 
 def _labour_findings(session, day, lists) -> Iterator[Finding]:
     """More hired than needed; a gap not updated for STALE_DAYS; a second demand of one
-    job type of an enterprise (only a merge makes one: sheets and `labour add` find
-    the first), whose gap the report counts twice if it is the same demand."""
+    job type of an enterprise (as sheets and `labour add` match it: a merge makes one),
+    whose figures the report counts twice if it is the same demand — until one of the
+    two is set to zero."""
     stale_before = day - timedelta(days=STALE_DAYS)
     last_change = dict(session.execute(_last_change("labour", day)).all())
-    first_of: dict[tuple[int, str], int] = {}  # (enterprise, job type) -> demand
+    first_of: dict[tuple[int, str | None], int] = {}  # (enterprise, job type) -> demand
     for labour in iter_labour_rows(**lists, with_enterprise_id=True):
         eid = labour["enterprise_id"]
-        first = first_of.setdefault((eid, name_key(labour["job_type"] or "")), labour["id"])
-        if first != labour["id"]:  # (the rows come in id order: the first is earliest)
-            yield Finding(
-                "probable_duplicate_labour",
-                "labour",
-                labour["id"],
-                eid,
-                labour["name"],
-                f"与用工需求 #{first} 同为 {labour['job_type']} (合并的企业各登记过一次); "
-                "缺口计了两次: 若重复, 用 labour set 更正其中一条",
-                f"the same job type ({labour['job_type']}) as demand #{first} (each of the "
-                "merged enterprises recorded one); the gap counts twice: if one demand, "
-                "correct one with labour set",
-            )
+        if labour["needed"] or labour["filled"]:
+            first = first_of.setdefault((eid, labour["job_type"]), labour["id"])
+            if first != labour["id"]:  # (the rows come in id order: the first is earliest)
+                yield Finding(
+                    "probable_duplicate_labour",
+                    "labour",
+                    labour["id"],
+                    eid,
+                    labour["name"],
+                    f"与用工需求 #{first} 同为 {labour['job_type']}, 人数计了两次; 若为同一需求, "
+                    f"用 labour set {labour['id']} --needed 0 --filled 0 清零",
+                    f"the same job type ({labour['job_type']}) as demand #{first}: its figures "
+                    f"count twice; if one demand, zero it: labour set {labour['id']} "
+                    "--needed 0 --filled 0",
+                )
         if labour["filled"] > labour["needed"]:
             yield Finding(
                 "overfilled",

@@ -402,7 +402,7 @@ class Memo:
         on = self.bind_date(self.on)  # SQLite keeps ISO text
         params = (self.layout, self.undo_seen, on, on)
         # in index order: the seeks then walk the index forward (~15% faster on SQLite,
-        # ~10% on PostgreSQL); the entries of one digest keep their order
+        # ~10% on PostgreSQL)
         digests = sorted(digests)
         if self.sqlite:
             return self._select_in(_REMEMBERED_SQLITE, digests, *params)

@@ -138,11 +138,11 @@ def _localise(rich_utils) -> None:
 
     command_help = rich_utils._make_command_help
 
-    def whole_command_help(**kwargs):
+    def whole_command_help(*args, **kwargs):
         # a command's line in a list of commands: rich's default overflow puts "…"
         # over the last letter of a wrapped line of Chinese and English that ends
         # one cell short ("copy o…" at 80 columns); folded, the line is whole
-        found = command_help(**kwargs)
+        found = command_help(*args, **kwargs)
         if hasattr(found, "overflow"):
             found.overflow = "fold"
         return found
