@@ -220,7 +220,8 @@ class Memo:
     def look_up_soon(self, codes: list[bytes | None]) -> Callable[[], list[tuple]] | None:
         """On PostgreSQL, start passed()'s look-up of these digests in a thread and
         return what waits for it (for passed's `early`): the server then looks them
-        up while the importer parses the next block, which writes nothing, so the
+        up while the importer parses the next block. Between here and passed() the
+        importer sends the server nothing but the parse's reads of districts, so the
         statement sees what it would see run by passed(). (The connection runs one
         statement at a time: one the importer sends meanwhile waits for it.) None
         where passed() looks up itself: SQLite, whose look-up holds the GIL."""
