@@ -798,6 +798,88 @@ def test_one_enterprise_by_uscc_on_one_line_and_by_name_on_another_is_refused(
     ]
 
 
+PLAN_HEADER = "信用代码,企业名称,区县,复产状态,复产日期\n"
+
+
+def test_one_enterprise_by_uscc_alone_and_by_name_is_one_record(cli, ledger, tmp_path):
+    """The ledger knows 甲公司 holds U1: a line naming only U1 and a line naming only
+    甲公司 are one record (SPEC "Errors"), which the sheet alone cannot see; the
+    later line may only restate what the earlier said."""
+    first = sheet(tmp_path / "a.csv", PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n")
+    imported(cli, "plans", first, "--date", "2020-02-10")
+    path = sheet(
+        tmp_path / "s.csv",
+        PLAN_HEADER + f"{U1},,,已复产,2020-02-12\n,甲公司,沙湾区,计划复产,\n",
+    )
+    result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-13")
+    assert (
+        f"{path}:3: 企业名称: 甲公司: 与第 2 行是同一企业但内容不同" in result.stderr.splitlines()
+    )
+    english = refused_import(cli, ledger, "plans", path, "--date", "2020-02-13", "--lang", "en")
+    assert "names the same enterprise as line 2 with different values" in english.stderr
+    # the later line restating what the earlier one left is no conflict
+    same = sheet(
+        tmp_path / "same.csv",
+        PLAN_HEADER + f"{U1},,,已复产,2020-02-12\n,甲公司,沙湾区,已复产,\n",
+    )
+    imported(cli, "plans", same, "--date", "2020-02-13")
+    (plan,) = listed(cli, "plan", "--as-of", "2020-02-13")
+    assert (plan["status"], plan["resumed_on"]) == ("resumed", "2020-02-12")
+
+
+def test_a_former_name_after_a_line_the_memo_passed_by_is_the_same_record(cli, ledger, tmp_path):
+    """The first line is passed by the sheet memo (it restates the ledger) in the
+    first block; a line 6000 rows on names the enterprise by its name before a
+    rename and says otherwise: refused, naming the first line; --skip-invalid
+    keeps the ledger as the first line says."""
+    filler = "".join(f",企业{i},沙湾区,计划复产,\n" for i in range(5999))
+    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    ok(cli("enterprise", "edit", "乙公司", "--name", "乙新公司", "--date", "2020-02-05"))
+    daily = PLAN_HEADER + ",乙新公司,沙湾区,计划复产,\n" + filler
+    imported(cli, "plans", sheet(tmp_path / "d.csv", daily), "--date", "2020-02-10")
+    path = sheet(tmp_path / "s.csv", daily + ",乙公司,沙湾区,已复产,2020-02-09\n")
+    result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-10")
+    assert f"{path}:6002: 企业名称: 乙公司: 与第 2 行是同一企业但内容不同" in (
+        result.stderr.splitlines()
+    )
+    rejects = tmp_path / "rejects.csv"
+    args = ("--date", "2020-02-10", "--skip-invalid", "--rejects", rejects)
+    imported(cli, "plans", path, *args, code=3)
+    plans = by_name(listed(cli, "plan", "--as-of", "2020-02-10"))
+    assert plans["乙新公司"]["status"] == "planned"
+    assert rejects.read_text(encoding="utf-8-sig").splitlines()[1:] == [
+        ",乙公司,沙湾区,已复产,2020-02-09,与第 2 行是同一企业但内容不同"
+    ]
+
+
+def test_a_merged_duplicates_uscc_and_the_kept_enterprises_are_one_record(cli, ledger, tmp_path):
+    start = PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n{U2},甲有限公司,沙湾区,,\n"
+    imported(cli, "plans", sheet(tmp_path / "a.csv", start), "--date", "2020-02-05")
+    ok(cli("enterprise", "merge", "甲有限公司", "--into", "甲公司", "--date", "2020-02-06"))
+    path = sheet(
+        tmp_path / "s.csv",
+        PLAN_HEADER + f"{U2},甲有限公司,沙湾区,已复产,2020-02-09\n{U1},甲公司,沙湾区,计划复产,\n",
+    )
+    result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-10")
+    assert f"{path}:3: 信用代码: {U1}: 与第 2 行是同一企业但内容不同" in result.stderr.splitlines()
+
+
+def test_one_demand_by_uscc_and_by_name_is_one_record(cli, ledger, tmp_path):
+    """A labour sheet's record is the demand: 普工 of 甲公司 named twice, otherwise
+    both times; 普工 and 电工 of one enterprise are two records."""
+    start = PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n"
+    imported(cli, "plans", sheet(tmp_path / "a.csv", start), "--date", "2020-02-05")
+    path = sheet(
+        tmp_path / "l.csv",
+        "信用代码,企业名称,区县,工种,需求人数,已招人数\n"
+        f"{U1},,,普工,10,2\n{U1},,,电工,3,0\n,甲公司,沙湾区,普工,12,2\n",
+    )
+    result = refused_import(cli, ledger, "labour", path, "--date", "2020-02-10")
+    assert error_lines(result.stderr, path) == {
+        4: f"{path}:4: 企业名称: 甲公司: 与第 2 行是同一用工需求但内容不同"
+    }
+
+
 def test_a_sheet_changing_while_read_is_refused_after_its_rows_were_looked_up(
     cli, ledger, tmp_path, monkeypatch
 ):

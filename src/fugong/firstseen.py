@@ -131,3 +131,27 @@ def _size_for(entries: int) -> int:
     while size * 2 < entries * 3:
         size *= 2
     return size
+
+
+class FirstLines:
+    """Record id -> the first line of the sheet that named it (0: none yet), for the
+    records the importer found in the ledger: one 32-bit word a record id up to the
+    largest named, so marking the rows the sheet memo passes by costs no hashing."""
+
+    def __init__(self) -> None:
+        self._lines = array("I")
+
+    def get(self, record: int) -> int:
+        return self._lines[record] if record < len(self._lines) else 0
+
+    def mark(self, records: list[int], lines: list[int]) -> None:
+        """Each record's line, where none was marked before (the earlier line stays)."""
+        if not records:
+            return
+        table = self._lines
+        top = max(records)
+        if top >= len(table):
+            table.frombytes(bytes(4 * (max(top + 1, 2 * len(table)) - len(table))))
+        for record, line in zip(records, lines, strict=True):
+            if not table[record]:
+                table[record] = line

@@ -27,6 +27,7 @@ from . import rules
 from .asof import counting_plans, with_merged
 from .db import ID_TABLES, among, bulk_insert, next_ids, sync_sequences, tuples
 from .errors import RowError, SheetError
+from .firstseen import FirstLines
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
 from .layouts import ENTERPRISE_COLUMNS
@@ -212,6 +213,14 @@ class Importer:
         self.memo_rows = layout in MEMO_LAYOUTS
         self.row_memo: list[tuple] = []
         self.row_restates = False
+        # The same record named by two lines of the sheet in ways the sheet alone
+        # cannot tell apart (a USCC line without name, a former name, a merged
+        # duplicate's USCC or name): the first line that named each record found in
+        # the ledger (rows the memo passed by, rows applied), and those of the chunk
+        # being applied, kept apart until it is written (see same_record).
+        self.first_lines = FirstLines()
+        self._chunk_lines: dict[int, int] = {}
+        self.row_record = 0
         self._reset()
 
     # ---------------------------------------------------------------- look-ups
@@ -541,6 +550,7 @@ class Importer:
         self.row_withdrawn = False
         self.row_restates = False
         self.row_plan: Ref | None = None
+        self.row_record = 0
         own = values.get("raised_on") if self.layout in ("problems", "labour") else None
         ent = self.enterprise(values, line, own)
         if self.layout == "plans":
@@ -549,12 +559,40 @@ class Importer:
             self._problem(ent, values, line)
         elif self.layout == "labour":
             self._labour(ent, values, line)
+        self.same_record(
+            ent.id if self.layout in _SAME_ENTERPRISE else self.row_record,
+            line,
+            recorded=self.order != before,
+            column="uscc" if values.get("uscc") else "name",
+        )
         if self.row_restates and self.memo_rows:
             plan = self.row_plan
             self.row_memo.append(
                 (line, ent, len(ent.timeline.events), plan, plan and len(plan.timeline.events))
             )
         return self.order != before
+
+    def same_record(self, record: int, line: int, *, recorded: bool, column: str) -> None:
+        """A record given twice must say the same thing twice (SPEC "Errors"), also
+        where the two lines name it differently: a later line naming a record an
+        earlier one named may only restate it as the earlier left it. (Lines naming it
+        alike were compared by the sheet: ingest._check_duplicates.) The record is the
+        enterprise for plans and enterprises sheets, the problem or demand otherwise."""
+        if not record:
+            return
+        first = self._chunk_lines.get(record) or self.first_lines.get(record)
+        if first and first != line and recorded:
+            what = _SAME_RECORD[self.layout]
+            raise Refusal(
+                column,
+                f"与第 {first} 行是同一{what[0]}但内容不同",
+                f"names the same {what[1]} as line {first} with different values",
+            )
+        self._chunk_lines.setdefault(record, line)
+
+    def mark_passed(self, records: list[int], lines: list[int]) -> None:
+        """The records that rows the sheet memo passed by name (see same_record)."""
+        self.first_lines.mark(records, lines)
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         # (row_restates: whether the row now says only what the plan's history holds)
@@ -602,6 +640,7 @@ class Importer:
             resolved_on=v.get("resolved_on"),
         )
         if ref is not None:
+            self.row_record = ref.id
             if rules.withdrawn(ref.timeline):
                 self.row_withdrawn = True  # 作废: the sheet still lists it; nothing recorded
                 return
@@ -612,6 +651,7 @@ class Importer:
             return
         decision = rules.new_problem(change, raised, today=self.today)
         ref = Ref(self._new_id("problem"), new=True, raised=raised)
+        self.row_record = ref.id
         if v.get("ref"):
             self.problems_by_ref[v["ref"]] = ref
         key = key or (ent.id, raised, name_key(description or ""))
@@ -633,6 +673,7 @@ class Importer:
             note=v.get("note"),
         )
         if ref is not None:
+            self.row_record = ref.id
             decision = rules.labour_changes(
                 ref.timeline, ref.raised, change, today=self.today, restating=True
             )
@@ -641,6 +682,7 @@ class Importer:
         raised = v.get("raised_on") or self.default_date
         decision = rules.new_labour(change, raised, today=self.today)
         ref = Ref(self._new_id("labour"), new=True, raised=raised)
+        self.row_record = ref.id
         self.labour[key] = ref
         self._identity("labour", ent, ref, job, raised)
         self._apply("labour", ref, decision, line)
@@ -664,8 +706,12 @@ class Importer:
         if prefetch:
             self.prefetch(rows)
 
-    def abandon_chunk(self) -> None:
-        """Forget everything the chunk did (nothing of it was written yet)."""
+    def abandon_chunk(self, *, keep_named: bool = False) -> None:
+        """Forget everything the chunk did (nothing of it was written yet); with
+        `keep_named`, but the records its rows named (when nothing will be written,
+        later lines are still compared with them: every error is listed)."""
+        if keep_named:
+            self._keep_chunk_lines()
         self.next_id, self.order = dict(self._mark[0]), self._mark[1]
         self._new_enterprises.clear()
         for pending in (*self._new_identity.values(), *self._events.values()):
@@ -673,16 +719,22 @@ class Importer:
         self.chunk_created.clear()
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
+        self._chunk_lines.clear()
         self._reset()
 
     def commit_chunk(self) -> None:
         self.flush()
+        self._keep_chunk_lines()
         self.summary_created.update(self.chunk_created)
         self.changed_records |= self.chunk_changed
         self.cache_dirty |= self.chunk_dirty
         self.chunk_created.clear()
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
+
+    def _keep_chunk_lines(self) -> None:
+        self.first_lines.mark(list(self._chunk_lines), list(self._chunk_lines.values()))
+        self._chunk_lines.clear()
 
     def flush(self) -> None:
         """Write what is buffered, with one executemany per table."""
@@ -707,6 +759,16 @@ class Importer:
         self.flush()
         sync_sequences(self.session)
         self.unit.counted(self.events_written, cache=self.cache_dirty)
+
+
+# layouts whose record is the enterprise (a plans sheet's plan is its enterprise's one)
+_SAME_ENTERPRISE = ("plans", "enterprises")
+_SAME_RECORD = {  # what a record of each layout is, for same_record's message
+    "plans": ("企业", "enterprise"),
+    "enterprises": ("企业", "enterprise"),
+    "problems": ("问题", "problem"),
+    "labour": ("用工需求", "demand"),
+}
 
 
 def _wanted(uscc, name, district, values: dict[str, Any]) -> dict[str, Any]:
@@ -916,7 +978,7 @@ def import_sheet(
                     summary.superseded += superseded
                     checked.extend(importer.row_memo)
                 else:  # everything will be rolled back: only the errors matter now
-                    importer.abandon_chunk()
+                    importer.abandon_chunk(keep_named=True)
                 return
 
         fresh = (
@@ -950,6 +1012,9 @@ def import_sheet(
                     passed = kept
             summary.rows += len(passed)
             summary.unchanged += len(passed)
+            if passed:  # (no row of the block going through the rules names their records)
+                hits, lines = memo.hits, block.lines
+                importer.mark_passed([hits[k][1] for k in passed], [lines[k] for k in passed])
             made: list[tuple[int, int, int | None, Any]] = []
             if fresh is not None and good:
                 found = bool(importer.by_uscc or importer.by_name)
