@@ -817,14 +817,31 @@ def test_one_enterprise_by_uscc_alone_and_by_name_is_one_record(cli, ledger, tmp
     )
     english = refused_import(cli, ledger, "plans", path, "--date", "2020-02-13", "--lang", "en")
     assert "names the same enterprise as line 2 with different values" in english.stderr
-    # the later line restating what the earlier one left is no conflict
+    # saying the same twice is no conflict, nor is a line that adds the USCC
     same = sheet(
         tmp_path / "same.csv",
-        PLAN_HEADER + f"{U1},,,已复产,2020-02-12\n,甲公司,沙湾区,已复产,\n",
+        PLAN_HEADER
+        + f"{U1},,,已复产,2020-02-12\n,甲公司,沙湾区,已复产,2020-02-12\n"
+        + f",乙公司,沙湾区,计划复产,\n{U2},乙公司,沙湾区,计划复产,\n",
     )
     imported(cli, "plans", same, "--date", "2020-02-13")
-    (plan,) = listed(cli, "plan", "--as-of", "2020-02-13")
-    assert (plan["status"], plan["resumed_on"]) == ("resumed", "2020-02-12")
+    plans = by_name(listed(cli, "plan", "--as-of", "2020-02-13"))
+    assert (plans["甲公司"]["status"], plans["甲公司"]["resumed_on"]) == ("resumed", "2020-02-12")
+    assert (plans["乙公司"]["uscc"], plans["乙公司"]["status"]) == (U2, "planned")
+
+
+def test_a_line_naming_an_enterprise_as_an_earlier_line_renamed_it_finds_it(cli, tmp_path):
+    start = PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n"
+    imported(cli, "plans", sheet(tmp_path / "a.csv", start), "--date", "2020-02-05")
+    path = sheet(
+        tmp_path / "s.csv",
+        PLAN_HEADER
+        + f"{U1},甲新公司,沙湾区,已复产,2020-02-11\n"
+        + ",甲新公司,沙湾区,已复产,2020-02-11\n",
+    )
+    imported(cli, "plans", path, "--date", "2020-02-12")
+    (plan,) = listed(cli, "plan", "--as-of", "2020-02-12")
+    assert (plan["name"], plan["uscc"], plan["status"]) == ("甲新公司", U1, "resumed")
 
 
 def test_a_former_name_after_a_line_the_memo_passed_by_is_the_same_record(cli, ledger, tmp_path):
@@ -856,12 +873,49 @@ def test_a_merged_duplicates_uscc_and_the_kept_enterprises_are_one_record(cli, l
     start = PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n{U2},甲有限公司,沙湾区,,\n"
     imported(cli, "plans", sheet(tmp_path / "a.csv", start), "--date", "2020-02-05")
     ok(cli("enterprise", "merge", "甲有限公司", "--into", "甲公司", "--date", "2020-02-06"))
+    # line 3 is refused before it is applied: line 4, saying what line 2 said, is
+    # compared with line 2, not with what line 3 would have left
     path = sheet(
         tmp_path / "s.csv",
-        PLAN_HEADER + f"{U2},甲有限公司,沙湾区,已复产,2020-02-09\n{U1},甲公司,沙湾区,计划复产,\n",
+        PLAN_HEADER
+        + f"{U2},甲有限公司,沙湾区,已复产,2020-02-09\n{U1},甲公司,沙湾区,计划复产,\n"
+        + f"{U2},甲有限公司,沙湾区,已复产,2020-02-09\n",
     )
     result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-10")
-    assert f"{path}:3: 信用代码: {U1}: 与第 2 行是同一企业但内容不同" in result.stderr.splitlines()
+    assert error_lines(result.stderr, path) == {
+        3: f"{path}:3: 信用代码: {U1}: 与第 2 行是同一企业但内容不同"
+    }
+
+
+def test_same_record_errors_are_the_same_with_and_without_the_memo(
+    cli, ledger, tmp_path, monkeypatch
+):
+    """Line 5004 restates the ledger (the memo passes such a row by) but not what
+    line 2 said of the same enterprise; line 3 does not read, so the import tells
+    the memo nothing of line 2: still every error is listed, each naming line 2."""
+    import fugong.importer
+
+    filler = "".join(f",企业{i},沙湾区,计划复产,\n" for i in range(5000))
+    start = sheet(tmp_path / "a.csv", PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n")
+    imported(cli, "plans", start, "--date", "2020-02-05")
+    daily = sheet(tmp_path / "d.csv", PLAN_HEADER + ",甲公司,沙湾区,计划复产,\n")
+    for _ in range(2):  # (the second import remembers the row as restating the ledger)
+        imported(cli, "plans", daily, "--date", "2020-02-10")
+    path = sheet(
+        tmp_path / "s.csv",
+        PLAN_HEADER
+        + f"{U1},,,已复产,2020-02-12\n,丁公司,沙湾区,计划复产,2020-13-45\n"
+        + filler
+        + ",甲公司,沙湾区,计划复产,\n",
+    )
+    found = []
+    for memo in (True, False):
+        monkeypatch.setattr(fugong.importer, "MEMO_WAY", memo)
+        result = refused_import(cli, ledger, "plans", path, "--date", "2020-02-10")
+        found.append(error_lines(result.stderr, path))
+    assert found[0] == found[1]
+    assert sorted(found[0]) == [3, 5004]
+    assert found[0][5004].endswith("企业名称: 甲公司: 与第 2 行是同一企业但内容不同")
 
 
 def test_one_demand_by_uscc_and_by_name_is_one_record(cli, ledger, tmp_path):

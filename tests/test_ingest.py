@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fugong.errors import FugongError, RowError, SheetError, ValueProblem
-from fugong.firstseen import FirstSeen
+from fugong.firstseen import FirstLines, FirstSeen
 from fugong.ingest import RowErrors, SheetRow, open_sheet
 from fugong.layouts import ALIASES, COLUMNS, ENTERPRISE_COLUMNS, LAYOUTS
 from fugong.rejects import write_rejects
@@ -767,6 +767,42 @@ def test_first_seen_keeps_every_key_when_it_grows():
     keys = [k * 0x9E3779B97F4A7C15 for k in range(10_000)]  # 64-bit keys, spread
     assert seen.conflicts(keys, list(range(10_000))) == []
     assert seen.conflicts(keys, [v + 1 for v in range(10_000)]) == [(k, k) for k in range(10_000)]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([1, 2, 3, 4096, 2**23 - 1, 2**23, 2**40]),  # dense and far ids
+            st.integers(1, 50),
+            st.integers(-(2**63), 2**63 - 1),
+        ),
+        max_size=60,
+    )
+)
+def test_first_lines_is_a_dict_of_first_lines(namings):
+    """FirstLines answers as a dict of each record's first (line, what it said)
+    would, for rows given a block at a time (the C-level path) or one by one."""
+    lines, first = FirstLines(), {}
+    for start in range(0, len(namings), 5):
+        block = namings[start : start + 5]
+        expected = []
+        for j, (record, line, said) in enumerate(block):
+            held = first.setdefault(record, (line, said & 0xFFFFFFFF))
+            if held[1] != said & 0xFFFFFFFF and held[0] != line:
+                expected.append((j, held[0]))
+        records, numbers, saids = map(list, zip(*block, strict=True))
+        assert lines.mark(records, numbers, saids) == expected
+
+
+def test_first_lines_holds_made_records_apart_until_their_chunk_is_written():
+    lines = FirstLines()
+    lines.made(7, 2, 11)
+    assert (lines.first(7, 3, 11), lines.first(7, 3, 12)) == (0, 2)
+    lines.drop_made()  # the chunk is applied again: id 7 may go to another record
+    assert lines.first(7, 4, 12) == 0  # (now line 4 is its first)
+    lines.made(8, 5, 1)
+    lines.keep_made()
+    assert lines.first(8, 6, 2) == 5
 
 
 @pytest.mark.parametrize("blank_columns", [0, 2, 40])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from array import array
+from collections import deque
 from itertools import compress, repeat
-from operator import and_, or_
+from operator import and_, lshift, or_
 
 _WORD = 0xFFFFFFFFFFFFFFFF
 _LOW = 0xFFFFFFFF  # the bits of a stored value that hash the row's values
@@ -133,25 +134,90 @@ def _size_for(entries: int) -> int:
     return size
 
 
+_DENSE = 1 << 23  # record ids kept in FirstLines' table (64 MB at most); past it, a dict
+
+
 class FirstLines:
-    """Record id -> the first line of the sheet that named it (0: none yet), for the
-    records the importer found in the ledger: one 32-bit word a record id up to the
-    largest named, so marking the rows the sheet memo passes by costs no hashing."""
+    """Record id -> (the first line that named it << 32 | the low 32 bits of a hash of
+    what that line said), for the records an import's lines name: one 64-bit word a
+    record id, up to the largest named (ids are dense), so the rows the sheet memo
+    passes by are marked without hashing their ids.
+
+    Records the import makes get their ids with the chunk of rows that makes them; a
+    chunk applied again (without a refused row) gives them again, maybe to others: so
+    they are held apart (`made`) until their chunk is written."""
 
     def __init__(self) -> None:
-        self._lines = array("I")
+        self._table = array("Q")
+        self._far: dict[int, int] = {}  # records past _DENSE
+        self._made: dict[int, int] = {}
 
-    def get(self, record: int) -> int:
-        return self._lines[record] if record < len(self._lines) else 0
+    def first(self, record: int, line: int, said: int) -> int:
+        """The first line that named `record`, if it said otherwise than `said` (else 0;
+        this line is marked if it is the first)."""
+        held = self._made.get(record)
+        if held is not None:
+            return held >> 32 if (held ^ said) & _LOW and held >> 32 != line else 0
+        found = self.mark([record], [line], [said])
+        return found[0][1] if found else 0
 
-    def mark(self, records: list[int], lines: list[int]) -> None:
-        """Each record's line, where none was marked before (the earlier line stays)."""
+    def made(self, record: int, line: int, said: int) -> None:
+        """A record the line made (see above)."""
+        self._made[record] = line << 32 | (said & _LOW)
+
+    def keep_made(self) -> None:
+        """The chunk that made them is written."""
+        made, self._made = self._made, {}
+        self._store(list(made), list(made.values()))
+
+    def drop_made(self) -> None:
+        """The chunk that made them is not."""
+        self._made.clear()
+
+    def mark(self, records: list[int], lines: list[int], saids: list[int]) -> list[tuple[int, int]]:
+        """Marks each record not named before with its line and what it said; returns
+        (index, first line) for each that was named before by another line saying
+        otherwise."""
+        found: list[tuple[int, int]] = []
         if not records:
-            return
-        table = self._lines
+            return found
+        table = self._table
+        # the usual: a block's rows, each the first to name its record (C-level)
+        if (
+            self._grow(records)
+            and not any(map(table.__getitem__, records))
+            and len(set(records)) == len(records)
+        ):
+            packed = map(or_, map(lshift, lines, repeat(32)), map(and_, saids, repeat(_LOW)))
+            deque(map(table.__setitem__, records, packed), maxlen=0)
+            return found
+        far = self._far
+        for j, (record, line, said) in enumerate(zip(records, lines, saids, strict=True)):
+            held = table[record] if record < _DENSE else far.get(record, 0)
+            if not held:
+                if record < _DENSE:
+                    table[record] = line << 32 | (said & _LOW)
+                else:
+                    far[record] = line << 32 | (said & _LOW)
+            elif (held ^ said) & _LOW and held >> 32 != line:
+                found.append((j, held >> 32))
+        return found
+
+    def _store(self, records: list[int], packed: list[int]) -> None:
+        for record, value in zip(records, packed, strict=True):
+            if self._grow([record]):
+                self._table[record] = value
+            else:
+                self._far[record] = value
+
+    def _grow(self, records: list[int]) -> bool:
+        """Room in the table for these records; False if some are past _DENSE (a
+        ledger whose ids were not given in turn: those go in a dict)."""
         top = max(records)
+        dense = top < _DENSE
+        if not dense:
+            top = max((r for r in records if r < _DENSE), default=-1)
+        table = self._table
         if top >= len(table):
-            table.frombytes(bytes(4 * (max(top + 1, 2 * len(table)) - len(table))))
-        for record, line in zip(records, lines, strict=True):
-            if not table[record]:
-                table[record] = line
+            table.frombytes(bytes(8 * (min(max(top + 1, 2 * len(table)), _DENSE) - len(table))))
+        return dense

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import func, select
@@ -213,14 +214,9 @@ class Importer:
         self.memo_rows = layout in MEMO_LAYOUTS
         self.row_memo: list[tuple] = []
         self.row_restates = False
-        # The same record named by two lines of the sheet in ways the sheet alone
-        # cannot tell apart (a USCC line without name, a former name, a merged
-        # duplicate's USCC or name): the first line that named each record found in
-        # the ledger (rows the memo passed by, rows applied), and those of the chunk
-        # being applied, kept apart until it is written (see same_record).
+        # The first line that named each record of the ledger, with what it said
+        # (Importer.same_record).
         self.first_lines = FirstLines()
-        self._chunk_lines: dict[int, int] = {}
-        self.row_record = 0
         self._reset()
 
     # ---------------------------------------------------------------- look-ups
@@ -471,14 +467,21 @@ class Importer:
 
     # ---------------------------------------------------------------- enterprises
 
+    def found(self, values: dict[str, Any]) -> Ref | None:
+        """The enterprise a row names (None: a new one): the holder of its USCC, else
+        of its name in its district (one without a USCC, where the row gives one)."""
+        uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
+        ref = self.by_uscc.get(uscc) if uscc else None
+        if ref is None and name and district:
+            candidate = self.by_name.get((values.get("_name_key"), district))
+            if candidate is not None and (not uscc or candidate.uscc is None):
+                ref = candidate
+        return ref
+
     def enterprise(self, values: dict[str, Any], line: int, own_date: date | None) -> Ref:
         uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
         key = values.get("_name_key")
-        ref = self.by_uscc.get(uscc) if uscc else None
-        if ref is None and name and district:
-            candidate = self.by_name.get((key, district))
-            if candidate is not None and (not uscc or candidate.uscc is None):
-                ref = candidate
+        ref = self.found(values)
         if ref is None:
             if not (name and district):
                 raise Refusal(
@@ -536,6 +539,10 @@ class Importer:
             ref.uscc = changed["uscc"]
         if not ref.new and {"uscc", "name", "district"} & changed.keys():
             self.chunk_dirty.add(ref.id)
+        if {"name", "district"} & changed.keys():  # a later line may name it so
+            renamed = name_key(changed.get("name") or stored.get("name") or "")
+            moved = changed.get("district") or stored.get("district")
+            self.by_name.setdefault((renamed, moved), ref)
         self._apply("enterprise", ref, decision, line)
         if self.memo_rows:
             self.row_restates = rules.restates_enterprise(ref.timeline, wanted, self.default_date)
@@ -550,21 +557,25 @@ class Importer:
         self.row_withdrawn = False
         self.row_restates = False
         self.row_plan: Ref | None = None
-        self.row_record = 0
         own = values.get("raised_on") if self.layout in ("problems", "labour") else None
+        named = self.found(values)
+        problem = self._find_problem(named, values) if self.layout == "problems" else None
+        record = self._record(named, values, problem) if named is not None else None
+        said = values.get("_said")
+        if record is not None and said is not None:
+            self.same_record(record.id, line, values)
         ent = self.enterprise(values, line, own)
         if self.layout == "plans":
             self._plan(ent, values, line)
         elif self.layout == "problems":
-            self._problem(ent, values, line)
+            self._problem(ent, values, line, problem if named is ent else None)
         elif self.layout == "labour":
             self._labour(ent, values, line)
-        self.same_record(
-            ent.id if self.layout in _SAME_ENTERPRISE else self.row_record,
-            line,
-            recorded=self.order != before,
-            column="uscc" if values.get("uscc") else "name",
-        )
+        if record is None and said is not None:  # a record this line made
+            found = self._find_problem(ent, values) if self.layout == "problems" else None
+            made = self._record(ent, values, found)
+            if made is not None:
+                self.first_lines.made(made.id, line, said)
         if self.row_restates and self.memo_rows:
             plan = self.row_plan
             self.row_memo.append(
@@ -572,27 +583,35 @@ class Importer:
             )
         return self.order != before
 
-    def same_record(self, record: int, line: int, *, recorded: bool, column: str) -> None:
-        """A record given twice must say the same thing twice (SPEC "Errors"), also
-        where the two lines name it differently: a later line naming a record an
-        earlier one named may only restate it as the earlier left it. (Lines naming it
-        alike were compared by the sheet: ingest._check_duplicates.) The record is the
-        enterprise for plans and enterprises sheets, the problem or demand otherwise."""
-        if not record:
-            return
-        first = self._chunk_lines.get(record) or self.first_lines.get(record)
-        if first and first != line and recorded:
-            what = _SAME_RECORD[self.layout]
-            raise Refusal(
-                column,
-                f"与第 {first} 行是同一{what[0]}但内容不同",
-                f"names the same {what[1]} as line {first} with different values",
-            )
-        self._chunk_lines.setdefault(record, line)
+    def _record(self, ent: Ref, v: dict[str, Any], problem) -> Ref | None:
+        """The record a row naming the enterprise `ent` means (None: a new one): the
+        enterprise for plans and enterprises sheets (its plan is its one plan), the
+        problem or demand it finds otherwise."""
+        if self.layout == "problems":
+            return problem[0]
+        if self.layout == "labour":
+            return self.labour.get((ent.id, v.get("job_type")))
+        return ent
 
-    def mark_passed(self, records: list[int], lines: list[int]) -> None:
-        """The records that rows the sheet memo passed by name (see same_record)."""
-        self.first_lines.mark(records, lines)
+    def same_record(self, record: int, line: int, values: dict[str, Any]) -> None:
+        """A record given twice must say the same thing twice (SPEC "Errors"), also
+        where two lines name it in ways only the ledger tells apart (a line with only
+        the USCC, a former name, a merged duplicate's USCC or name): what a line says
+        of its record, all but the columns naming its enterprise (RowBlock.said), is
+        compared with what the first line naming the record said. (Lines naming it
+        alike were compared by the sheet already: ingest._check_duplicates.) Asked
+        before the row is applied, so a line refused leaves nothing behind."""
+        first = self.first_lines.first(record, line, values["_said"])
+        if first:
+            raise self.not_the_same(first, by_uscc=values.get("uscc") is not None)
+
+    def not_the_same(self, first: int, *, by_uscc: bool) -> Refusal:
+        what = _SAME_RECORD[self.layout]
+        return Refusal(
+            "uscc" if by_uscc else "name",
+            f"与第 {first} 行是同一{what[0]}但内容不同",
+            f"names the same {what[1]} as line {first} with different values",
+        )
 
     def _plan(self, ent: Ref, v: dict[str, Any], line: int) -> None:
         # (row_restates: whether the row now says only what the plan's history holds)
@@ -615,20 +634,27 @@ class Importer:
         if self.row_restates:
             self.row_restates = rules.restates_plan(ref.timeline, change)
 
-    def _problem(self, ent: Ref, v: dict[str, Any], line: int) -> None:
+    def _find_problem(self, ent: Ref | None, v: dict[str, Any]) -> tuple[Ref | None, tuple | None]:
+        """The problem a row of a problems sheet means (None: a new one), and its key
+        by enterprise, date raised and description (None where its number found it);
+        `ent`: the enterprise the row names (None: a new one)."""
+        ref = self.problems_by_ref.get(v["ref"]) if v.get("ref") else None
+        description = v.get("description")
+        if ref is not None or not description or ent is None:
+            return ref, None
+        key = (ent.id, v.get("raised_on") or self.default_date, name_key(description))
+        ref = self.problems_by_key.get(key)
+        if ref is None and v.get("raised_on") is None:
+            # a sheet without 提出日期, imported again on a later --date
+            same = [r for k, r in self.problems_by_key.items() if k[0] == ent.id and k[2] == key[2]]
+            ref = same[0] if len(same) == 1 else None
+        return ref, key
+
+    def _problem(self, ent: Ref, v: dict[str, Any], line: int, found=None) -> None:
+        """`found`: _find_problem's for `ent`, where apply() asked it already."""
         raised = v.get("raised_on") or self.default_date
         description = v.get("description")
-        ref = self.problems_by_ref.get(v["ref"]) if v.get("ref") else None
-        key = None
-        if ref is None and description:
-            key = (ent.id, raised, name_key(description))
-            ref = self.problems_by_key.get(key)
-            if ref is None and v.get("raised_on") is None:
-                # a sheet without 提出日期, imported again on a later --date
-                same = [
-                    r for k, r in self.problems_by_key.items() if k[0] == ent.id and k[2] == key[2]
-                ]
-                ref = same[0] if len(same) == 1 else None
+        ref, key = found if found is not None else self._find_problem(ent, v)
         change = ProblemChange(
             on=self.default_date,
             category=v.get("category"),
@@ -640,7 +666,6 @@ class Importer:
             resolved_on=v.get("resolved_on"),
         )
         if ref is not None:
-            self.row_record = ref.id
             if rules.withdrawn(ref.timeline):
                 self.row_withdrawn = True  # 作废: the sheet still lists it; nothing recorded
                 return
@@ -651,7 +676,6 @@ class Importer:
             return
         decision = rules.new_problem(change, raised, today=self.today)
         ref = Ref(self._new_id("problem"), new=True, raised=raised)
-        self.row_record = ref.id
         if v.get("ref"):
             self.problems_by_ref[v["ref"]] = ref
         key = key or (ent.id, raised, name_key(description or ""))
@@ -673,7 +697,6 @@ class Importer:
             note=v.get("note"),
         )
         if ref is not None:
-            self.row_record = ref.id
             decision = rules.labour_changes(
                 ref.timeline, ref.raised, change, today=self.today, restating=True
             )
@@ -682,7 +705,6 @@ class Importer:
         raised = v.get("raised_on") or self.default_date
         decision = rules.new_labour(change, raised, today=self.today)
         ref = Ref(self._new_id("labour"), new=True, raised=raised)
-        self.row_record = ref.id
         self.labour[key] = ref
         self._identity("labour", ent, ref, job, raised)
         self._apply("labour", ref, decision, line)
@@ -706,12 +728,8 @@ class Importer:
         if prefetch:
             self.prefetch(rows)
 
-    def abandon_chunk(self, *, keep_named: bool = False) -> None:
-        """Forget everything the chunk did (nothing of it was written yet); with
-        `keep_named`, but the records its rows named (when nothing will be written,
-        later lines are still compared with them: every error is listed)."""
-        if keep_named:
-            self._keep_chunk_lines()
+    def abandon_chunk(self) -> None:
+        """Forget everything the chunk did (nothing of it was written yet)."""
         self.next_id, self.order = dict(self._mark[0]), self._mark[1]
         self._new_enterprises.clear()
         for pending in (*self._new_identity.values(), *self._events.values()):
@@ -719,22 +737,18 @@ class Importer:
         self.chunk_created.clear()
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
-        self._chunk_lines.clear()
+        self.first_lines.drop_made()
         self._reset()
 
     def commit_chunk(self) -> None:
         self.flush()
-        self._keep_chunk_lines()
+        self.first_lines.keep_made()
         self.summary_created.update(self.chunk_created)
         self.changed_records |= self.chunk_changed
         self.cache_dirty |= self.chunk_dirty
         self.chunk_created.clear()
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
-
-    def _keep_chunk_lines(self) -> None:
-        self.first_lines.mark(list(self._chunk_lines), list(self._chunk_lines.values()))
-        self._chunk_lines.clear()
 
     def flush(self) -> None:
         """Write what is buffered, with one executemany per table."""
@@ -761,8 +775,6 @@ class Importer:
         self.unit.counted(self.events_written, cache=self.cache_dirty)
 
 
-# layouts whose record is the enterprise (a plans sheet's plan is its enterprise's one)
-_SAME_ENTERPRISE = ("plans", "enterprises")
 _SAME_RECORD = {  # what a record of each layout is, for same_record's message
     "plans": ("企业", "enterprise"),
     "enterprises": ("企业", "enterprise"),
@@ -978,7 +990,7 @@ def import_sheet(
                     summary.superseded += superseded
                     checked.extend(importer.row_memo)
                 else:  # everything will be rolled back: only the errors matter now
-                    importer.abandon_chunk(keep_named=True)
+                    importer.abandon_chunk()
                 return
 
         fresh = (
@@ -1010,11 +1022,10 @@ def import_sheet(
                     good = general = sorted([*good, *_without(passed, kept)])
                     importer.prefetch_block(block, good)
                     passed = kept
+            if passed:  # (no row of the block going through the rules names their records)
+                passed = mark_passed(block, passed)
             summary.rows += len(passed)
             summary.unchanged += len(passed)
-            if passed:  # (no row of the block going through the rules names their records)
-                hits, lines = memo.hits, block.lines
-                importer.mark_passed([hits[k][1] for k in passed], [lines[k] for k in passed])
             made: list[tuple[int, int, int | None, Any]] = []
             if fresh is not None and good:
                 found = bool(importer.by_uscc or importer.by_name)
@@ -1032,16 +1043,38 @@ def import_sheet(
                         )
                         if restates
                     ]
+            said = block.said
             for k in general:
                 row = block.row(k)
                 if row.name_key is not None:
                     row.values["_name_key"] = row.name_key
+                row.values["_said"] = said[k]
                 chunk.append(row)
             checked.clear()
             if chunk:
                 apply_chunk(prefetched)
             if memo is not None and (skip_invalid or not summary.errors):
                 remember(block, codes, made, touched=importer.named()[0] if general else set())
+
+        def mark_passed(block: RowBlock, passed: list[int]) -> list[int]:
+            """Importer.same_record for the rows the memo passed by; those in conflict
+            (only where a row before went through the rules, which an import with
+            errors does not tell the memo) are refused instead."""
+            hits, lines = memo.hits, block.lines
+            refused = importer.first_lines.mark(
+                list(map(itemgetter(1), map(hits.__getitem__, passed))),
+                list(map(lines.__getitem__, passed)),
+                list(map(block.said.__getitem__, passed)),
+            )
+            if not refused:
+                return passed
+            usccs = block.columns.get("uscc", [None] * len(block))
+            for j, first in refused:
+                k = passed[j]
+                refusal = importer.not_the_same(first, by_uscc=usccs[k] is not None)
+                raw = block.raw[k]
+                reject(raw, [refusal_error(sheet, raw, lines[k], refusal, default_date, lang)])
+            return _without(passed, [passed[j] for j, _first in refused])
 
         def remember(block: RowBlock, codes, made, touched: set[int]) -> None:
             """Remember the block's rows that restate the ledger as the block left it."""

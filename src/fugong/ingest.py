@@ -45,6 +45,7 @@ from .layouts import (
     DATE_COLUMNS,
     LAYOUTS,
     MULTILINE_COLUMNS,
+    NAMING_COLUMNS,
     TEXT_COLUMNS,
     TITLE_ROWS,
     header_lookup,
@@ -189,6 +190,8 @@ class RowBlock:
         self.errors = errors
         self.columns: dict[str, list] = {}
         self.name_keys: list[str | None] = []
+        # a hash of each row's values but those naming its enterprise (_value_hashes)
+        self.said: list[int] = []
         self.warnings: dict[int, list[RowError]] = {}
 
     def __len__(self) -> int:
@@ -1046,12 +1049,17 @@ class Sheet:
         """A hash of each row's values in the sheet's column order, without the USCC:
         a record's key names its enterprise, by USCC or by name, so two lines of one
         record differ in the USCC only where one leaves it out. Not so a problem
-        known by its number: which enterprise it is for is one of its values."""
+        known by its number: which enterprise it is for is one of its values.
+        On the way, block.said: the hash of the values without the columns that name
+        the enterprise (for the importer, which finds lines naming one record in
+        ways the sheet cannot tell: Importer.same_record)."""
         columns = block.columns
-        values = [v for c, v in columns.items() if c != "uscc"]
-        if not values:
-            return [0] * len(block.lines)
-        hashes = list(map(hash, zip(*values, strict=True)))
+        n = len(block.lines)
+        said = [v for c, v in columns.items() if c not in NAMING_COLUMNS]
+        block.said = list(map(hash, zip(*said, strict=True))) if said else [0] * n
+        none = [None] * n
+        naming = (columns.get("name", none), columns.get("district", none))
+        hashes = list(map(hash, zip(block.said, *naming, strict=True)))
         if self.layout == "problems" and "ref" in columns and "uscc" in columns:
             refs, usccs = columns["ref"], columns["uscc"]
             hashes = [

@@ -135,6 +135,8 @@ TEXT_COLUMNS = frozenset(
 
 # free texts that may run over several lines (Alt+Enter in a cell); every other
 # text, a name above all, is one line
+# The columns a line names its enterprise by (by USCC, else by name in a district).
+NAMING_COLUMNS = frozenset({"uscc", "name", "district"})
 MULTILINE_COLUMNS = frozenset({"description", "resolution", "note", "reason", "requirements"})
 
 # What a spreadsheet would run as a formula; export guards such a cell with a
