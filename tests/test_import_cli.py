@@ -830,6 +830,24 @@ def test_one_enterprise_by_uscc_alone_and_by_name_is_one_record(cli, ledger, tmp
     assert (plans["乙公司"]["uscc"], plans["乙公司"]["status"]) == (U2, "planned")
 
 
+def test_a_problem_by_its_number_and_by_its_description_says_the_same(cli, ledger, tmp_path):
+    """The number names a problem as the USCC names an enterprise: a line leaving it
+    blank says nothing else; a different status does."""
+    start = PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n"
+    imported(cli, "plans", sheet(tmp_path / "a.csv", start), "--date", "2020-02-05")
+    header = "问题编号,信用代码,企业名称,区县,问题类别,问题描述,办理状态\n"
+    line = f"Q1,{U1},甲公司,沙湾区,资金,缺少流动资金,未解决\n"
+    same = sheet(tmp_path / "p.csv", header + line + ",,甲公司,沙湾区,资金,缺少流动资金,未解决\n")
+    imported(cli, "problems", same, "--date", "2020-02-06")
+    imported(cli, "problems", same, "--date", "2020-02-07")
+    assert len(listed(cli, "problem")) == 1
+    other = sheet(tmp_path / "o.csv", header + line + ",,甲公司,沙湾区,资金,缺少流动资金,已解决\n")
+    result = refused_import(cli, ledger, "problems", other, "--date", "2020-02-07")
+    assert error_lines(result.stderr, other) == {
+        3: f"{other}:3: 企业名称: 甲公司: 与第 2 行是同一问题但内容不同"
+    }
+
+
 def test_a_line_naming_an_enterprise_as_an_earlier_line_renamed_it_finds_it(cli, tmp_path):
     start = PLAN_HEADER + f"{U1},甲公司,沙湾区,计划复产,\n"
     imported(cli, "plans", sheet(tmp_path / "a.csv", start), "--date", "2020-02-05")

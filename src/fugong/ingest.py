@@ -1055,10 +1055,12 @@ class Sheet:
         ways the sheet cannot tell: Importer.same_record)."""
         columns = block.columns
         n = len(block.lines)
-        said = [v for c, v in columns.items() if c not in NAMING_COLUMNS]
+        # (a problem's number names it as the USCC names an enterprise)
+        names = NAMING_COLUMNS | {"ref"} if self.layout == "problems" else NAMING_COLUMNS
+        said = [v for c, v in columns.items() if c not in names]
         block.said = list(map(hash, zip(*said, strict=True))) if said else [0] * n
         none = [None] * n
-        naming = (columns.get("name", none), columns.get("district", none))
+        naming = [columns.get(c, none) for c in sorted(names - {"uscc"})]
         hashes = list(map(hash, zip(block.said, *naming, strict=True)))
         if self.layout == "problems" and "ref" in columns and "uscc" in columns:
             refs, usccs = columns["ref"], columns["uscc"]
