@@ -597,7 +597,7 @@ class Importer:
         """A record given twice must say the same thing twice (SPEC "Errors"), also
         where two lines name it in ways only the ledger tells apart (a line with only
         the USCC, a former name, a merged duplicate's USCC or name): what a line says
-        of its record, all but the columns naming its enterprise (RowBlock.said), is
+        of its record, all but the columns naming it (RowBlock.said), is
         compared with what the first line naming the record said. (Lines naming it
         alike were compared by the sheet already: ingest._check_duplicates.) Asked
         before the row is applied, so a line refused leaves nothing behind."""

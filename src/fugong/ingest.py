@@ -1051,8 +1051,9 @@ class Sheet:
         record differ in the USCC only where one leaves it out. Not so a problem
         known by its number: which enterprise it is for is one of its values.
         On the way, block.said: the hash of the values without the columns that name
-        the enterprise (for the importer, which finds lines naming one record in
-        ways the sheet cannot tell: Importer.same_record)."""
+        the record (NAMING_COLUMNS; for problems the number too), for the importer,
+        which finds lines naming one record in ways the sheet cannot tell
+        (Importer.same_record)."""
         columns = block.columns
         n = len(block.lines)
         # (a problem's number names it as the USCC names an enterprise)
