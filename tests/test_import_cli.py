@@ -862,6 +862,33 @@ def test_a_line_naming_an_enterprise_as_an_earlier_line_renamed_it_finds_it(cli,
     assert (plan["name"], plan["uscc"], plan["status"]) == ("甲新公司", U1, "resumed")
 
 
+def test_a_line_naming_an_enterprise_as_it_was_called_renames_and_moves_nothing_back(
+    cli, ledger, tmp_path
+):
+    """An office's sheet still calls the enterprise by its name before a rename, and
+    places it where it was before a move: the line finds it (SPEC: a former name
+    still finds its enterprise) and records what else it says, never the old name or
+    district again; the same sheet again records nothing."""
+    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    ok(cli("enterprise", "add", "丙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    ok(cli("enterprise", "edit", "乙公司", "--name", "乙新公司", "--date", "2020-02-05"))
+    ok(cli("enterprise", "edit", "丙公司", "--district", "五通桥", "--date", "2020-02-05"))
+    old = sheet(
+        tmp_path / "old.csv",
+        "企业名称,区县,职工总数\n乙公司,沙湾区,80\n丙公司,沙湾区,90\n",
+    )
+    before = events(ledger)
+    imported(cli, "enterprises", old, "--date", "2020-02-10")
+    assert events(ledger)["enterprise_event"] == before["enterprise_event"] + 2
+    rows = by_name(listed(cli, "enterprise", "--as-of", "2020-02-10"))
+    assert {n: (r["district"], r["employees"]) for n, r in rows.items()} == {
+        "乙新公司": ("沙湾区", 80),
+        "丙公司": ("五通桥区", 90),
+    }
+    again = imported(cli, "enterprises", old, "--date", "2020-02-11")
+    assert "无新内容 (未记录批次)" in again.stderr
+
+
 def test_a_former_name_after_a_line_the_memo_passed_by_is_the_same_record(cli, ledger, tmp_path):
     """The first line is passed by the sheet memo (it restates the ledger) in the
     first block; a line 6000 rows on names the enterprise by its name before a

@@ -380,9 +380,7 @@ class Importer:
             if uscc:
                 self.by_uscc.setdefault(uscc, ref)
                 self.alias_usccs.add(uscc)
-            if (key, district) not in self.by_name:
-                self.by_name[(key, district)] = ref
-                self.alias_names.add((key, district))
+            self.by_name.setdefault((key, district), ref)
 
     def _past_names(self, named: list[tuple[str, str, str | None]], found: dict[int, Ref]) -> None:
         """An older sheet may name an enterprise as it was called before a rename
@@ -427,7 +425,6 @@ class Importer:
         self.by_uscc: dict[str, Ref] = {}
         self.by_name: dict[tuple[str, str], Ref] = {}
         self.alias_usccs: set[str] = set()
-        self.alias_names: set[tuple[str, str]] = set()
         self.plans: dict[int, Ref] = {}
         self.problems_by_ref: dict[str, Ref] = {}
         self.problems_by_key: dict[tuple[int, date, str], Ref] = {}
@@ -511,10 +508,13 @@ class Importer:
                     ref.timeline, wanted, self.default_date
                 )
             return ref
-        if (uscc is not None and uscc in self.alias_usccs) or (
-            uscc is None and (key, district) in self.alias_names
-        ):
-            uscc = name = district = None  # the name of a merged duplicate: no rename
+        if uscc is None:
+            # a line without a USCC names its enterprise by name and district, which
+            # found it (a former name, a former district, a merged duplicate's name:
+            # SPEC): they are how the line names it, not a rename or a move back
+            name = district = None
+        elif uscc in self.alias_usccs:
+            uscc = name = district = None  # a merged duplicate's USCC: no rename
         wanted = _wanted(uscc, name, district, values)
         if rules.restates_enterprise(ref.timeline, wanted, self.default_date):
             self.row_restates = True
