@@ -595,6 +595,25 @@ def test_skip_invalid_writes_valid_rows_and_rejects_to_fix(cli, ledger, tmp_path
     assert plans["丙公司"]["returned"] == 12
 
 
+def test_rejects_keep_the_sheets_order(cli, tmp_path):
+    """Rows that do not read and rows the rules refuse come out as the sheet has them."""
+    path = sheet(
+        tmp_path / "s.csv",
+        "企业名称,区县,复产状态,复产日期\n"
+        "甲公司,沙湾,剔除,\n"
+        "乙公司,沙湾,已复产,2020-13-01\n"
+        "丙公司,沙湾,计划复产,\n"
+        "丁公司,沙湾,剔除,\n"
+        "戊公司,沙湾,已复产,2020-02-30\n",
+    )
+    rejects = tmp_path / "rejects.csv"
+    args = ("--date", "2020-02-15", "--skip-invalid", "--rejects", rejects)
+    imported(cli, "plans", path, *args, code=3)
+    with open(rejects, encoding="utf-8-sig", newline="") as f:
+        names = [row[0] for row in csv.reader(f)][1:]
+    assert names == ["甲公司", "乙公司", "丁公司", "戊公司"]
+
+
 def test_a_row_rejected_while_applying_leaves_nothing_behind(cli, ledger, tmp_path):
     # The row reads well but cannot be applied (excluded without a reason) after its
     # enterprise and inspection were worked out: none of that may be written.

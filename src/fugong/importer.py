@@ -951,12 +951,22 @@ def import_sheet(
         summary = ImportSummary(layout=layout, file=display)
         chunk: list = []
 
+        held: list[tuple[int, list[str], list]] = []  # the block's rejected rows
+
         def reject(row_raw, errors) -> None:
             summary.errors.extend(errors)
             if skip_invalid:
                 summary.skipped += 1
                 if rejects is not None:
-                    rejects(row_raw, errors)
+                    held.append((errors[0].line, row_raw, errors))
+
+        def hand_rejects() -> None:
+            """The block's rejected rows to `rejects` in the sheet's order (a row that
+            does not read is rejected before the rows the rules refuse)."""
+            held.sort(key=itemgetter(0))
+            for _line, raw, errors in held:
+                rejects(raw, errors)
+            held.clear()
 
         def apply_chunk(prefetched: bool = False) -> None:
             # A row that cannot be applied must leave nothing behind, also under
@@ -1139,6 +1149,7 @@ def import_sheet(
                 following = _next_block(blocks)
             if good:
                 apply_block(block, good, digests, early)
+            hand_rejects()
             block, unread = following if early is not None else _next_block(blocks)
         if unread is not None:  # (after the blocks before it, as if read in turn)
             raise unread
