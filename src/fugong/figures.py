@@ -378,11 +378,16 @@ def _labour_rows(session: Session, window: Window, scope) -> Iterator[tuple[str,
     )
 
     owner = window.view.owner(Labour.enterprise_id)
-    employers = (
+    # a table, indexed: as a subquery, SQLite computed it again for each segment it
+    # joins (a batch of 100k labour demands folded them in minutes)
+    employers = temp_table(
+        session,
+        "w_employers",
+        [Column("eid", Integer), Column("since", Date)],
         select(owner.label("eid"), func.min(since.c.since).label("since"))
         .join(since, since.c.rid == Labour.id)
-        .group_by(owner)
-        .subquery("employers")
+        .group_by(owner),
+        index=("eid",),
     )
     points = [select(employers.c.eid, later(employers.c.since, first))]
     for point in _scope_points(scope, window):
@@ -396,7 +401,7 @@ def _labour_rows(session: Session, window: Window, scope) -> Iterator[tuple[str,
         .join(employers, and_(employers.c.eid == seg.c.key, employers.c.since <= seg.c.start))
         .join(scope, _in_scope(scope, seg.c.key, seg.c.start)),
     )
-    drop(session, since)
+    drop(session, since, employers)
 
 
 # --------------------------------------------------------------------------- 零报告
