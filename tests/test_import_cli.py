@@ -908,6 +908,124 @@ def test_a_line_naming_an_enterprise_as_it_was_called_renames_and_moves_nothing_
     assert "无新内容 (未记录批次)" in again.stderr
 
 
+def test_a_former_name_is_nobodys_to_hold_but_finds_its_enterprise_spelled_any_way(cli, tmp_path):
+    """As `enterprise add` may, a sheet registers a new enterprise (its own USCC) under
+    a name another bore before a rename; after it, that name finds the new one.  A
+    former name found by its key: 乙（集团）公司 is 乙(集团)公司."""
+    ok(
+        cli(
+            "enterprise",
+            "add",
+            "甲公司",
+            "--district",
+            "沙湾",
+            "--uscc",
+            U1,
+            "--date",
+            "2020-02-01",
+        )
+    )
+    ok(cli("enterprise", "add", "乙(集团)公司", "--district", "沙湾", "--date", "2020-02-01"))
+    for old, new in (("甲公司", "甲新公司"), ("乙(集团)公司", "乙新公司")):
+        ok(cli("enterprise", "edit", old, "--name", new, "--date", "2020-02-05"))
+    path = sheet(
+        tmp_path / "s.csv",
+        "信用代码,企业名称,区县,职工总数\n"
+        f"{U2},甲公司,沙湾区,10\n,甲公司,沙湾区,10\n,乙（集团）公司,沙湾区,30\n",
+    )
+    imported(cli, "enterprises", path, "--date", "2020-02-10")
+    again = sheet(tmp_path / "again.csv", "企业名称,区县,职工总数\n甲公司,沙湾区,20\n")
+    imported(cli, "enterprises", again, "--date", "2020-02-11")
+    rows = listed(cli, "enterprise", "--as-of", "2020-02-11")
+    assert sorted((r["name"], r["uscc"], r["employees"]) for r in rows) == [
+        ("乙新公司", None, 30),
+        ("甲公司", U2, 20),
+        ("甲新公司", U1, None),
+    ]
+
+
+def test_a_name_two_enterprises_bore_is_refused_without_the_uscc(cli, ledger, tmp_path):
+    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))
+    ok(cli("enterprise", "edit", "甲公司", "--name", "乙公司", "--date", "2020-02-02"))
+    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-03"))
+    ok(cli("enterprise", "edit", "甲公司", "--name", "丙公司", "--date", "2020-02-04"))
+    path = sheet(tmp_path / "s.csv", "企业名称,区县,职工总数\n甲公司,沙湾区,66\n")
+    result = refused_import(cli, ledger, "enterprises", path, "--date", "2020-02-10")
+    assert (
+        f"{path}:2: 企业名称: 甲公司: 曾用此名的企业不止一家: #1 乙公司, #2 丙公司; "
+        "请填写统一社会信用代码"
+    ) in result.stderr.splitlines()
+
+
+def test_a_problem_or_demand_names_its_enterprise_and_renames_nothing(cli, tmp_path):
+    """An office's problems sheet carries the USCC and the name before a rename: the
+    problem is the enterprise's, and the enterprise keeps its name and district."""
+    ok(
+        cli(
+            "enterprise",
+            "add",
+            "甲公司",
+            "--district",
+            "沙湾",
+            "--uscc",
+            U1,
+            "--date",
+            "2020-02-01",
+        )
+    )
+    ok(
+        cli(
+            "enterprise",
+            "edit",
+            "甲公司",
+            "--name",
+            "甲新公司",
+            "--district",
+            "五通桥",
+            "--date",
+            "2020-02-05",
+        )
+    )
+    header = "信用代码,企业名称,区县,"
+    problems = sheet(
+        tmp_path / "p.csv",
+        header + "问题类别,问题描述,提出日期\n" + f"{U1},甲公司,沙湾区,用工,缺工人,2020-02-10\n",
+    )
+    labour = sheet(tmp_path / "l.csv", header + "工种,需求人数\n" + f"{U1},甲公司,沙湾区,普工,5\n")
+    imported(cli, "problems", problems, "--date", "2020-02-10")
+    imported(cli, "labour", labour, "--date", "2020-02-10")
+    (row,) = listed(cli, "enterprise")
+    assert (row["name"], row["district"]) == ("甲新公司", "五通桥区")
+    assert [p["name"] for p in listed(cli, "problem")] == ["甲新公司"]
+    assert [d["name"] for d in listed(cli, "labour")] == ["甲新公司"]
+
+
+def test_a_name_this_sheet_renamed_away_finds_it_blocks_later(cli, tmp_path):
+    """The rename on line 2 is written with its block; a line in a later block naming
+    the enterprise as it was called before finds it, as one in the same block does."""
+    ok(
+        cli(
+            "enterprise",
+            "add",
+            "甲公司",
+            "--district",
+            "沙湾",
+            "--uscc",
+            U1,
+            "--date",
+            "2020-02-01",
+        )
+    )
+    filler = "".join(f",企业{i},沙湾区,计划复产,\n" for i in range(5999))
+    path = sheet(
+        tmp_path / "s.csv",
+        PLAN_HEADER + f"{U1},甲新公司,沙湾区,计划复产,\n" + filler + ",甲公司,沙湾区,计划复产,\n",
+    )
+    imported(cli, "plans", path, "--date", "2020-02-10")
+    names = {r["name"] for r in listed(cli, "enterprise")}
+    assert "甲新公司" in names and "甲公司" not in names
+
+
 def test_a_former_name_after_a_line_the_memo_passed_by_is_the_same_record(cli, ledger, tmp_path):
     """The first line is passed by the sheet memo (it restates the ledger) in the
     first block; a line 6000 rows on names the enterprise by its name before a

@@ -31,7 +31,7 @@ from .errors import RowError, SheetError
 from .firstseen import FirstLines
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
-from .layouts import ENTERPRISE_COLUMNS
+from .layouts import ENTERPRISE_COLUMNS, MASTER_LAYOUTS
 from .memo import MEMO_LAYOUTS, Memo
 from .models import (
     EVENT_FIELDS,
@@ -43,6 +43,7 @@ from .models import (
     Plan,
     Problem,
 )
+from .registry import name_bearers
 from .rules import LabourChange, Owner, PlanChange, ProblemChange, Refusal
 from .timeline import UNSTORED, Timeline, load
 from .unit import UnitOfWork
@@ -202,6 +203,8 @@ class Importer:
                 )
             ).scalars()
         )
+        self._bearers: dict[str, set[int]] | None = None  # (_name_bearers)
+        self._chunk_named: list[tuple[str, int]] = []  # names this chunk gave: (key, id)
         # Whether any enterprise was merged into another (then plans are found via merges).
         self.merges = (
             self.session.execute(
@@ -339,7 +342,11 @@ class Importer:
 
     def known(self, uscc: str | None, key: str | None, district: str | None) -> bool:
         """Whether a row naming these may refer to an enterprise prefetched."""
-        return (uscc is not None and uscc in self.by_uscc) or (key, district) in self.by_name
+        return (
+            (uscc is not None and uscc in self.by_uscc)
+            or (key, district) in self.by_name
+            or (key, district) in self.ambiguous
+        )
 
     def _merged_aliases(self, aliases: list[tuple], found: dict[int, Ref]) -> None:
         """A sheet naming an enterprise that was merged into another (by its USCC or its
@@ -380,50 +387,91 @@ class Importer:
             if uscc:
                 self.by_uscc.setdefault(uscc, ref)
                 self.alias_usccs.add(uscc)
-            self.by_name.setdefault((key, district), ref)
+            self._name_formerly(key, district, ref)
 
     def _past_names(self, named: list[tuple[str, str, str | None]], found: dict[int, Ref]) -> None:
         """An older sheet may name an enterprise as it was called before a rename
-        (or place it where it was before a move): match those names too, after
-        the current ones."""
+        (or place it where it was before a move): those names find it too, after the
+        current ones (registry.name_bearers, the rule `enterprise edit` finds by),
+        in every district it was in.  Where two enterprises bore the name there, the
+        line must give the USCC (`ambiguous`), as the command refuses the name."""
         if not self.renamed:
             return
-        unmatched = {name for name, key, district in named if (key, district) not in self.by_name}
+        unmatched = {key for _name, key, district in named if (key, district) not in self.by_name}
         if not unmatched:
             return
-        event = EnterpriseEvent
-        past = self.session.execute(
-            select(event.enterprise_id, event.name, Enterprise.uscc, Enterprise.district)
-            .join(Batch, Batch.id == event.batch_id)
-            .join(Enterprise, Enterprise.id == event.enterprise_id)
-            .where(
-                event.enterprise_id.in_(self.renamed),
-                event.name.in_(unmatched),
-                Batch.undone_at.is_(None),
-                Enterprise.live,
-            )
-        ).all()
-        if not past:
+        bearers = self._name_bearers()
+        wanted = {key: bearers[key] for key in unmatched if key in bearers}
+        if not wanted:
             return
-        districts: dict[int, set[str]] = {}
+        ids = set().union(*wanted.values())
+        event = EnterpriseEvent
+        places: dict[int, set[str]] = {}
         for eid, district in self.session.execute(
             select(event.enterprise_id, event.district)
             .join(Batch, Batch.id == event.batch_id)
             .where(
-                event.enterprise_id.in_({p[0] for p in past}),
+                event.enterprise_id.in_(ids),
                 event.district.is_not(None),
                 Batch.undone_at.is_(None),
             )
+            .union(select(Enterprise.id, Enterprise.district).where(Enterprise.id.in_(ids)))
         ):
-            districts.setdefault(eid, set()).add(district)
-        for eid, name, uscc, current in past:
-            ref = found.setdefault(eid, Ref(eid, uscc))
-            for district in districts.get(eid, {current}) | {current}:
-                self.by_name.setdefault((name_key(name), district), ref)
+            places.setdefault(eid, set()).add(district)
+        refs = {}
+        for eid, uscc, name in self.session.execute(
+            select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
+        ):
+            refs[eid] = ref = found.setdefault(eid, Ref(eid, uscc))
+            ref.name = name
+        for key, eids in wanted.items():
+            held: dict[str, list[int]] = {}
+            for eid in sorted(eids):
+                for district in places.get(eid, ()):
+                    held.setdefault(district, []).append(eid)
+            for district, holders in held.items():
+                if (key, district) in self.by_name:
+                    continue  # a current name claims it
+                if len(holders) == 1:
+                    self._name_formerly(key, district, refs[holders[0]])
+                else:
+                    self.ambiguous[(key, district)] = [refs[eid] for eid in holders]
+
+    def _name_bearers(self) -> dict[str, set[int]]:
+        """registry.name_bearers among the enterprises ever renamed or moved, read once
+        an import and told of the renames and moves it records (commit_chunk)."""
+        if self._bearers is None:
+            self._bearers = name_bearers(self.session, among=self.renamed)
+        return self._bearers
+
+    def _name_formerly(self, key: str, district: str, ref: Ref) -> None:
+        """A name the enterprise bore (before a rename, or a merged duplicate's) finds
+        it where no current name claims it; it is not held: another enterprise may
+        take it (as `enterprise add` and `edit --name` may)."""
+        if (key, district) not in self.by_name:
+            self.by_name[(key, district)] = ref
+            self.former.add((key, district))
+
+    def _name_now(self, key: str, district: str, ref: Ref) -> None:
+        """An enterprise this import named so (made, renamed or moved): a later line
+        naming it so finds it, also where the name was another's former name."""
+        if (key, district) in self.former:
+            self.former.discard((key, district))
+            self.by_name[(key, district)] = ref
+        else:
+            self.by_name.setdefault((key, district), ref)
+
+    def _holder(self, key: str | None, district: str | None) -> Ref | None:
+        """The enterprise holding that name in that district now, if prefetched."""
+        if key is None or (key, district) in self.former:
+            return None
+        return self.by_name.get((key, district))
 
     def _reset(self) -> None:
         self.by_uscc: dict[str, Ref] = {}
         self.by_name: dict[tuple[str, str], Ref] = {}
+        self.former: set[tuple[str, str]] = set()  # by_name's keys that are no one's name now
+        self.ambiguous: dict[tuple[str, str], list[Ref]] = {}  # former names of several
         self.alias_usccs: set[str] = set()
         self.plans: dict[int, Ref] = {}
         self.problems_by_ref: dict[str, Ref] = {}
@@ -470,9 +518,17 @@ class Importer:
         uscc, name, district = values.get("uscc"), values.get("name"), values.get("district")
         ref = self.by_uscc.get(uscc) if uscc else None
         if ref is None and name and district:
-            candidate = self.by_name.get((values.get("_name_key"), district))
+            named = (values.get("_name_key"), district)
+            candidate = self.by_name.get(named)
             if candidate is not None and (not uscc or candidate.uscc is None):
                 ref = candidate
+            elif candidate is None and not uscc and named in self.ambiguous:
+                listing = ", ".join(f"#{r.id} {r.name}" for r in self.ambiguous[named])
+                raise Refusal(
+                    "name",
+                    f"曾用此名的企业不止一家: {listing}; 请填写统一社会信用代码",
+                    f"more than one enterprise bore this name: {listing}; give the USCC",
+                )
         return ref
 
     def enterprise(self, values: dict[str, Any], line: int, own_date: date | None) -> Ref:
@@ -492,7 +548,7 @@ class Importer:
                 on,
                 today=self.today,
                 uscc_owner=None,
-                name_owner=_owner(self.by_name.get((key, district))),
+                name_owner=_owner(self._holder(key, district)),
             )
             ref = Ref(self._new_id("enterprise"), uscc, new=True)
             ref.name = name
@@ -500,7 +556,7 @@ class Importer:
             self.chunk_created["enterprises"] += 1
             if uscc:
                 self.by_uscc[uscc] = ref
-            self.by_name.setdefault((key, district), ref)
+            self._name_now(key, district, ref)
             self._apply("enterprise", ref, decision, line)
             if self.memo_rows:
                 wanted = _wanted(uscc, name, district, values)
@@ -508,20 +564,21 @@ class Importer:
                     ref.timeline, wanted, self.default_date
                 )
             return ref
-        if uscc is None:
+        if uscc is not None and uscc in self.alias_usccs:
+            uscc = None  # a merged duplicate's USCC found the one kept: no rename
+        if uscc is None or self.layout not in MASTER_LAYOUTS:
             # a line without a USCC names its enterprise by name and district, which
             # found it (a former name, a former district, a merged duplicate's name:
-            # SPEC): they are how the line names it, not a rename or a move back
+            # SPEC), and a problem or a demand only names its enterprise: they are
+            # how the line names it, not a rename or a move back
             name = district = None
-        elif uscc in self.alias_usccs:
-            uscc = name = district = None  # a merged duplicate's USCC: no rename
         wanted = _wanted(uscc, name, district, values)
         if rules.restates_enterprise(ref.timeline, wanted, self.default_date):
             self.row_restates = True
             return ref  # what the ledger holds: the rules would record nothing
         stored = ref.timeline.state(self.default_date, fallback=True)
         target = (key if name is not None else None, district or stored.get("district"))
-        other_name = self.by_name.get(target) if target[0] is not None else None
+        other_name = self._holder(*target)
         other_uscc = self.by_uscc.get(uscc) if uscc else None
         decision = rules.enterprise_changes(
             ref.timeline,
@@ -540,9 +597,13 @@ class Importer:
         if not ref.new and {"uscc", "name", "district"} & changed.keys():
             self.chunk_dirty.add(ref.id)
         if {"name", "district"} & changed.keys():  # a later line may name it so
+            before = (name_key(stored.get("name") or ""), stored.get("district"))
             renamed = name_key(changed.get("name") or stored.get("name") or "")
             moved = changed.get("district") or stored.get("district")
-            self.by_name.setdefault((renamed, moved), ref)
+            if self.by_name.get(before) is ref:
+                self.former.add(before)  # it still finds it, held by nobody now
+            self._name_now(renamed, moved, ref)
+            self._chunk_named += [(before[0], ref.id), (renamed, ref.id)]
         self._apply("enterprise", ref, decision, line)
         if self.memo_rows:
             self.row_restates = rules.restates_enterprise(ref.timeline, wanted, self.default_date)
@@ -738,10 +799,16 @@ class Importer:
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
         self.first_lines.drop_made()
+        self._chunk_named.clear()
         self._reset()
 
     def commit_chunk(self) -> None:
         self.flush()
+        for key, eid in self._chunk_named:  # later chunks find them by their past names
+            self.renamed.add(eid)
+            if self._bearers is not None:
+                self._bearers.setdefault(key, set()).add(eid)
+        self._chunk_named.clear()
         self.first_lines.keep_made()
         self.summary_created.update(self.chunk_created)
         self.changed_records |= self.chunk_changed
@@ -1038,7 +1105,7 @@ def import_sheet(
             summary.unchanged += len(passed)
             made: list[tuple[int, int, int | None, Any]] = []
             if fresh is not None and good:
-                found = bool(importer.by_uscc or importer.by_name)
+                found = bool(importer.by_uscc or importer.by_name or importer.ambiguous)
                 created = fresh_rows(block, good, layout, importer, found)
                 if created:
                     prefetched = False  # what the general rows may name has changed

@@ -14,6 +14,9 @@ from .vocab import ENTERPRISE_COLUMNS as _ENTERPRISE_COLUMNS
 from .vocab import fold
 
 LAYOUTS = ("enterprises", "plans", "problems", "labour")
+# The layouts whose rows update the enterprise itself (SPEC: its attributes are accepted
+# on enterprises and plans sheets); on the others the enterprise columns only name it.
+MASTER_LAYOUTS = ("enterprises", "plans")
 # Rows allowed above the header: titles, 填报单位 / 填报日期, notes.
 TITLE_ROWS = 5
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -219,20 +220,28 @@ def _merged_into(session: Session, text: str, key: str, uscc: str | None) -> Fou
 
 
 def _by_former_name(session: Session, key: str) -> list[Enterprise]:
-    """Live enterprises that once bore a name of this key (and bear another now)."""
-    rows = session.execute(
+    """Live enterprises that once bore a name of this key (and bear another now: asked
+    when no live enterprise bears it)."""
+    ids = sorted(name_bearers(session).get(key, ()))
+    return [session.get(Enterprise, eid) for eid in ids]
+
+
+def name_bearers(session: Session, among: Iterable[int] | None = None) -> dict[str, set[int]]:
+    """Per name key, the live enterprises that bore a name of that key, now or before a
+    rename (names compared by their key, as everywhere: （集团） is (集团)).  `among`:
+    only these enterprises (those never renamed bear their one name only)."""
+    query = (
         select(EnterpriseEvent.enterprise_id, EnterpriseEvent.name)
         .join(Batch, Batch.id == EnterpriseEvent.batch_id)
         .join(Enterprise, Enterprise.id == EnterpriseEvent.enterprise_id)
-        .where(
-            EnterpriseEvent.name.is_not(None),
-            Batch.undone_at.is_(None),
-            Enterprise.live,
-            Enterprise.name_key != key,
-        )
-    ).all()
-    ids = sorted({eid for eid, name in rows if name_key(name) == key})
-    return [session.get(Enterprise, eid) for eid in ids]
+        .where(EnterpriseEvent.name.is_not(None), Batch.undone_at.is_(None), Enterprise.live)
+    )
+    if among is not None:
+        query = query.where(EnterpriseEvent.enterprise_id.in_(among))
+    found: dict[str, set[int]] = {}
+    for eid, name in session.execute(query):
+        found.setdefault(name_key(name), set()).add(eid)
+    return found
 
 
 def owner_of_uscc(session: Session, uscc: str, *, besides: int | None = None) -> Enterprise | None:
