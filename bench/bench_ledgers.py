@@ -22,6 +22,7 @@ import sqlite3
 import subprocess
 import sys
 
+from bench_import import sheet as plan_sheet
 from common import HERE, OUT, fugong, measure
 
 JOBS = ("普工", "技工", "工程师")
@@ -78,11 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     exe = fugong()
-    plans = OUT / f"plans-{args.rows}.csv"
-    if not plans.exists():
-        subprocess.run(
-            [sys.executable, str(HERE / "gen_plans.py"), str(args.rows), str(plans)], check=True
-        )
+    plans = plan_sheet(args.rows)
     base = OUT / f"ledger-{args.rows}.db"
     if not base.exists():
         scratch = OUT / "ledger-making.db"

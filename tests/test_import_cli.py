@@ -131,6 +131,11 @@ def by_name(rows: list[dict]) -> dict[str, dict]:
     return {r["name"]: r for r in rows}
 
 
+def registered(cli, name: str, *more: str, on: str = "2020-02-01"):
+    """An enterprise registered in 沙湾 by the command."""
+    return ok(cli("enterprise", "add", name, "--district", "沙湾", "--date", on, *more))
+
+
 def imported(cli, ledger_name, file, *args, code=0):
     return ok(cli("import", ledger_name, file, *args), code)
 
@@ -386,7 +391,7 @@ def test_problem_dates_raised_on_and_resolved_on(cli, ledger, tmp_path):
 
 
 def test_labour_filled_in_a_sheet_is_absolute(cli, tmp_path):
-    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "甲公司")
     ok(cli(*shlex.split("labour add 甲公司 --job 普工 --needed 10 --filled 5 --date 2020-02-03")))
     path = sheet(
         tmp_path / "labour.csv", "企业名称,区县,工种,需求人数,已招人数\n甲公司,沙湾,普工,10,8\n"
@@ -400,7 +405,7 @@ def test_labour_filled_in_a_sheet_is_absolute(cli, tmp_path):
 
 
 def test_new_enterprises_are_created_and_counted(cli, ledger, tmp_path):
-    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "甲公司")
     path = sheet(
         tmp_path / "e.csv",
         "企业名称,区县,复产状态\n甲公司,沙湾,计划复产\n乙公司,沙湾,计划复产\n丙公司,峨边,未停工\n",
@@ -451,7 +456,7 @@ def test_usccs_fill_in_normalise_and_warn(cli, ledger, tmp_path):
 
 
 def test_every_row_error_is_listed_and_nothing_written(cli, ledger, tmp_path):
-    ok(cli("enterprise", "add", "已有公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "已有公司")
     path = sheet(
         tmp_path / "bad.csv",
         "统一社会信用代码,企业名称,区县,复产状态,复产日期,到岗人数\n"
@@ -535,8 +540,8 @@ def test_header_without_rows_imports_nothing(cli, ledger, tmp_path):
 
 
 def test_dry_run_says_what_would_change_and_writes_nothing(cli, ledger, tmp_path):
-    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))
-    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "甲公司")
+    registered(cli, "乙公司")
     ok(cli("plan", "add", "甲公司", "--status", "planned", "--date", "2020-02-05"))
     ok(cli("plan", "add", "乙公司", "--status", "planned", "--date", "2020-02-05"))
     path = sheet(
@@ -768,7 +773,7 @@ def test_export_import_export_round_trip_gives_identical_bytes(cli, tmp_path):
 
 
 def test_a_passed_inspection_in_a_sheet_approves_a_planned_plan(cli, tmp_path):
-    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "乙公司")
     ok(cli("plan", "add", "乙公司", "--status", "planned", "--date", "2020-02-01"))
     path = sheet(
         tmp_path / "s.csv", "name,district,inspection,inspected_on\n乙公司,沙湾,通过,2020-02-03\n"
@@ -888,8 +893,8 @@ def test_a_line_naming_an_enterprise_as_it_was_called_renames_and_moves_nothing_
     places it where it was before a move: the line finds it (SPEC: a former name
     still finds its enterprise) and records what else it says, never the old name or
     district again; the same sheet again records nothing."""
-    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
-    ok(cli("enterprise", "add", "丙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "乙公司")
+    registered(cli, "丙公司")
     ok(cli("enterprise", "edit", "乙公司", "--name", "乙新公司", "--date", "2020-02-05"))
     ok(cli("enterprise", "edit", "丙公司", "--district", "五通桥", "--date", "2020-02-05"))
     old = sheet(
@@ -912,20 +917,8 @@ def test_a_former_name_is_nobodys_to_hold_but_finds_its_enterprise_spelled_any_w
     """As `enterprise add` may, a sheet registers a new enterprise (its own USCC) under
     a name another bore before a rename; after it, that name finds the new one.  A
     former name found by its key: 乙（集团）公司 is 乙(集团)公司."""
-    ok(
-        cli(
-            "enterprise",
-            "add",
-            "甲公司",
-            "--district",
-            "沙湾",
-            "--uscc",
-            U1,
-            "--date",
-            "2020-02-01",
-        )
-    )
-    ok(cli("enterprise", "add", "乙(集团)公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "甲公司", "--uscc", U1)
+    registered(cli, "乙(集团)公司")
     for old, new in (("甲公司", "甲新公司"), ("乙(集团)公司", "乙新公司")):
         ok(cli("enterprise", "edit", old, "--name", new, "--date", "2020-02-05"))
     path = sheet(
@@ -945,9 +938,9 @@ def test_a_former_name_is_nobodys_to_hold_but_finds_its_enterprise_spelled_any_w
 
 
 def test_a_name_two_enterprises_bore_is_refused_without_the_uscc(cli, ledger, tmp_path):
-    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "甲公司")
     ok(cli("enterprise", "edit", "甲公司", "--name", "乙公司", "--date", "2020-02-02"))
-    ok(cli("enterprise", "add", "甲公司", "--district", "沙湾", "--date", "2020-02-03"))
+    registered(cli, "甲公司", on="2020-02-03")
     ok(cli("enterprise", "edit", "甲公司", "--name", "丙公司", "--date", "2020-02-04"))
     path = sheet(tmp_path / "s.csv", "企业名称,区县,职工总数\n甲公司,沙湾区,66\n")
     result = refused_import(cli, ledger, "enterprises", path, "--date", "2020-02-10")
@@ -960,19 +953,7 @@ def test_a_name_two_enterprises_bore_is_refused_without_the_uscc(cli, ledger, tm
 def test_a_problem_or_demand_names_its_enterprise_and_renames_nothing(cli, tmp_path):
     """An office's problems sheet carries the USCC and the name before a rename: the
     problem is the enterprise's, and the enterprise keeps its name and district."""
-    ok(
-        cli(
-            "enterprise",
-            "add",
-            "甲公司",
-            "--district",
-            "沙湾",
-            "--uscc",
-            U1,
-            "--date",
-            "2020-02-01",
-        )
-    )
+    registered(cli, "甲公司", "--uscc", U1)
     ok(
         cli(
             "enterprise",
@@ -1003,19 +984,7 @@ def test_a_problem_or_demand_names_its_enterprise_and_renames_nothing(cli, tmp_p
 def test_a_name_this_sheet_renamed_away_finds_it_blocks_later(cli, tmp_path):
     """The rename on line 2 is written with its block; a line in a later block naming
     the enterprise as it was called before finds it, as one in the same block does."""
-    ok(
-        cli(
-            "enterprise",
-            "add",
-            "甲公司",
-            "--district",
-            "沙湾",
-            "--uscc",
-            U1,
-            "--date",
-            "2020-02-01",
-        )
-    )
+    registered(cli, "甲公司", "--uscc", U1)
     filler = "".join(f",企业{i},沙湾区,计划复产,\n" for i in range(5999))
     path = sheet(
         tmp_path / "s.csv",
@@ -1032,7 +1001,7 @@ def test_a_former_name_after_a_line_the_memo_passed_by_is_the_same_record(cli, l
     rename and says otherwise: refused, naming the first line; --skip-invalid
     keeps the ledger as the first line says."""
     filler = "".join(f",企业{i},沙湾区,计划复产,\n" for i in range(5999))
-    ok(cli("enterprise", "add", "乙公司", "--district", "沙湾", "--date", "2020-02-01"))
+    registered(cli, "乙公司")
     ok(cli("enterprise", "edit", "乙公司", "--name", "乙新公司", "--date", "2020-02-05"))
     daily = PLAN_HEADER + ",乙新公司,沙湾区,计划复产,\n" + filler
     imported(cli, "plans", sheet(tmp_path / "d.csv", daily), "--date", "2020-02-10")
