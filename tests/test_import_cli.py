@@ -981,6 +981,43 @@ def test_a_problem_or_demand_names_its_enterprise_and_renames_nothing(cli, tmp_p
     assert [d["name"] for d in listed(cli, "labour")] == ["甲新公司"]
 
 
+def test_a_name_this_sheet_gave_is_held_blocks_later(cli, ledger, tmp_path):
+    """Line 2 renames 甲 (named so before) to 乙; 5200 rows on, in a later block, a
+    new USCC asks for 乙 in the same district: refused as the command refuses it
+    (naming the enterprise by its new name), and --skip-invalid rejects that line."""
+    registered(cli, "原公司", "--uscc", U1)
+    ok(cli("enterprise", "edit", "原公司", "--name", "甲公司", "--date", "2020-02-02"))
+    filler = "".join(f",填充{i},沙湾区,1\n" for i in range(5200))
+    path = sheet(
+        tmp_path / "s.csv",
+        "信用代码,企业名称,区县,职工总数\n"
+        + f"{U1},乙公司,沙湾区,\n"
+        + filler
+        + f"{U2},乙公司,沙湾区,8\n",
+    )
+    result = refused_import(cli, ledger, "enterprises", path, "--date", "2020-02-10")
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith(path)]
+    assert error.startswith(f"{path}:5203: 企业名称: 乙公司: ") and "#1 乙公司" in error
+    rejects = tmp_path / "rejects.csv"
+    args = ("--date", "2020-02-10", "--skip-invalid", "--rejects", rejects)
+    imported(cli, "enterprises", path, *args, code=3)
+    assert rejects.read_text(encoding="utf-8-sig").splitlines()[1].startswith(f"{U2},乙公司")
+    assert by_name(listed(cli, "enterprise"))["乙公司"]["uscc"] == U1
+
+
+def test_a_former_name_finds_who_bore_it_in_that_district(cli, tmp_path):
+    """X公司 was #1's name in 市中区 (it moved to 沙湾 after a rename) and #2's in 沙湾:
+    a line naming X公司 in 沙湾 means #2, not an ambiguity."""
+    ok(cli("enterprise", "add", "X公司", "--district", "市中", "--date", "2020-02-01"))
+    ok(cli("enterprise", "edit", "X公司", "--name", "Y公司", "--date", "2020-02-02"))
+    ok(cli("enterprise", "edit", "Y公司", "--district", "沙湾", "--date", "2020-02-03"))
+    registered(cli, "X公司", on="2020-02-04")
+    ok(cli("enterprise", "edit", "X公司", "--name", "Z公司", "--date", "2020-02-05"))
+    path = sheet(tmp_path / "l.csv", "企业名称,区县,工种,需求人数\nX公司,沙湾区,普工,5\n")
+    imported(cli, "labour", path, "--date", "2020-02-10")
+    assert [d["name"] for d in listed(cli, "labour")] == ["Z公司"]
+
+
 def test_a_name_this_sheet_renamed_away_finds_it_blocks_later(cli, tmp_path):
     """The rename on line 2 is written with its block; a line in a later block naming
     the enterprise as it was called before finds it, as one in the same block does."""

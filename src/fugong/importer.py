@@ -46,7 +46,7 @@ from .models import (
 from .registry import name_bearers
 from .rules import LabourChange, Owner, PlanChange, ProblemChange, Refusal
 from .timeline import UNSTORED, Timeline, load
-from .unit import UnitOfWork
+from .unit import UnitOfWork, refresh_enterprises
 from .values import name_key
 
 # rows recorded from which an import refreshes PostgreSQL's planner statistics
@@ -392,9 +392,10 @@ class Importer:
     def _past_names(self, named: list[tuple[str, str, str | None]], found: dict[int, Ref]) -> None:
         """An older sheet may name an enterprise as it was called before a rename
         (or place it where it was before a move): those names find it too, after the
-        current ones (registry.name_bearers, the rule `enterprise edit` finds by),
-        in every district it was in.  Where two enterprises bore the name there, the
-        line must give the USCC (`ambiguous`), as the command refuses the name."""
+        current ones (registry.name_bearers, the rule `enterprise edit` finds by):
+        in a district where it bore that name, else in any district it was in.
+        Where two enterprises bore the name there, the line must give the USCC
+        (`ambiguous`), as the command refuses the name."""
         if not self.renamed:
             return
         unmatched = {key for _name, key, district in named if (key, district) not in self.by_name}
@@ -406,25 +407,34 @@ class Importer:
             return
         ids = set().union(*wanted.values())
         event = EnterpriseEvent
-        places: dict[int, set[str]] = {}
-        for eid, district in self.session.execute(
-            select(event.enterprise_id, event.district)
+        bore: set[tuple[str, str, int]] = set()  # (name key, district, id) it bore together
+        places: dict[int, set[str]] = {}  # every district it was in
+        state: dict[int, list] = {}
+        for eid, name, district in self.session.execute(
+            select(event.enterprise_id, event.name, event.district)
             .join(Batch, Batch.id == event.batch_id)
-            .where(
-                event.enterprise_id.in_(ids),
-                event.district.is_not(None),
-                Batch.undone_at.is_(None),
-            )
-            .union(select(Enterprise.id, Enterprise.district).where(Enterprise.id.in_(ids)))
+            .where(event.enterprise_id.in_(ids), Batch.undone_at.is_(None))
+            .order_by(event.enterprise_id, event.business_date, event.id)
         ):
-            places.setdefault(eid, set()).add(district)
+            now = state.setdefault(eid, [None, None])
+            if name is not None:
+                now[0] = name_key(name)
+            if district is not None:
+                now[1] = district
+                places.setdefault(eid, set()).add(district)
+            if now[0] is not None and now[1] is not None:
+                bore.add((now[0], now[1], eid))
         refs = {}
         for eid, uscc, name in self.session.execute(
             select(Enterprise.id, Enterprise.uscc, Enterprise.name).where(Enterprise.id.in_(ids))
         ):
             refs[eid] = ref = found.setdefault(eid, Ref(eid, uscc))
             ref.name = name
+        exactly: dict[tuple[str, str], list[int]] = {}
+        for key, district, eid in sorted(bore):
+            exactly.setdefault((key, district), []).append(eid)
         for key, eids in wanted.items():
+            # a name in a district it bore there, else in any district it was in
             held: dict[str, list[int]] = {}
             for eid in sorted(eids):
                 for district in places.get(eid, ()):
@@ -432,6 +442,7 @@ class Importer:
             for district, holders in held.items():
                 if (key, district) in self.by_name:
                     continue  # a current name claims it
+                holders = exactly.get((key, district), holders)
                 if len(holders) == 1:
                     self._name_formerly(key, district, refs[holders[0]])
                 else:
@@ -804,6 +815,10 @@ class Importer:
 
     def commit_chunk(self) -> None:
         self.flush()
+        if self.chunk_dirty:
+            # the enterprise table says their names, districts and USCCs now: a later
+            # block finds them (and the names they left) as the ledger will
+            refresh_enterprises(self.session, self.chunk_dirty)
         for key, eid in self._chunk_named:  # later chunks find them by their past names
             self.renamed.add(eid)
             if self._bearers is not None:

@@ -236,12 +236,19 @@ def name_bearers(session: Session, among: Iterable[int] | None = None) -> dict[s
         .join(Enterprise, Enterprise.id == EnterpriseEvent.enterprise_id)
         .where(EnterpriseEvent.name.is_not(None), Batch.undone_at.is_(None), Enterprise.live)
     )
-    if among is not None:
+    among = None if among is None else set(among)
+    if among is not None and len(among) <= _FEW:
         query = query.where(EnterpriseEvent.enterprise_id.in_(among))
     found: dict[str, set[int]] = {}
     for eid, name in session.execute(query):
-        found.setdefault(name_key(name), set()).add(eid)
+        if among is None or eid in among:
+            found.setdefault(name_key(name), set()).add(eid)
     return found
+
+
+# Ids bound one by one in an IN list at most (SQLite takes 32766 variables a statement,
+# PostgreSQL 65535); more are passed by as the rows come.
+_FEW = 10_000
 
 
 def owner_of_uscc(session: Session, uscc: str, *, besides: int | None = None) -> Enterprise | None:
