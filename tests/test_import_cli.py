@@ -1005,6 +1005,21 @@ def test_a_name_this_sheet_gave_is_held_blocks_later(cli, ledger, tmp_path):
     assert by_name(listed(cli, "enterprise"))["乙公司"]["uscc"] == U1
 
 
+def test_a_name_one_line_gives_up_another_takes(cli, tmp_path):
+    """丙 frees 乙 on line 2 and 甲 takes it on line 3 (a lower id than 乙's holder):
+    the enterprise table is brought up to date in id order, so 甲 took 乙 there while
+    its holder still bore it (a raw unique-index error before)."""
+    registered(cli, "甲公司", "--uscc", U1)
+    registered(cli, "乙公司", "--uscc", U2)
+    path = sheet(
+        tmp_path / "s.csv",
+        f"信用代码,企业名称,区县\n{U2},丙公司,沙湾区\n{U1},乙公司,沙湾区\n",
+    )
+    imported(cli, "enterprises", path, "--date", "2020-02-10")
+    rows = listed(cli, "enterprise")
+    assert sorted((r["uscc"], r["name"]) for r in rows) == [(U1, "乙公司"), (U2, "丙公司")]
+
+
 def test_a_former_name_finds_who_bore_it_in_that_district(cli, tmp_path):
     """X公司 was #1's name in 市中区 (it moved to 沙湾 after a rename) and #2's in 沙湾:
     a line naming X公司 in 沙湾 means #2, not an ambiguity."""

@@ -206,6 +206,13 @@ def refresh_enterprises(session: Session, ids: Iterable[int]) -> None:
         ]
         # every entry undone: the row stays, out of the ledger
         gone = [{"id": eid} for eid in part if eid not in now]
+        if len(found) > 1:
+            # out of the ledger for a moment: where one takes the name (or USCC) another
+            # gave up, or two swap, they never meet in the unique indexes of live ones
+            session.execute(
+                text("UPDATE enterprise SET live = false WHERE id = :id"),
+                [{"id": row["id"]} for row in found],
+            )
         if found:
             session.execute(
                 text(
