@@ -177,7 +177,6 @@ class Importer:
         # What the import did, summed over the chunks written so far …
         self.summary_created: Counter = Counter()
         self.changed_records: set[tuple[str, int]] = set()
-        self.cache_dirty: set[int] = set()
         self.events_written = 0
         # … and what the current chunk did, merged when it is written.
         self.chunk_created: Counter = Counter()
@@ -408,7 +407,6 @@ class Importer:
         ids = set().union(*wanted.values())
         event = EnterpriseEvent
         bore: set[tuple[str, str, int]] = set()  # (name key, district, id) it bore together
-        places: dict[int, set[str]] = {}  # every district it was in
         state: dict[int, list] = {}
         for eid, name, district in self.session.execute(
             select(event.enterprise_id, event.name, event.district)
@@ -421,7 +419,6 @@ class Importer:
                 now[0] = name_key(name)
             if district is not None:
                 now[1] = district
-                places.setdefault(eid, set()).add(district)
             if now[0] is not None and now[1] is not None:
                 bore.add((now[0], now[1], eid))
         refs = {}
@@ -431,8 +428,10 @@ class Importer:
             refs[eid] = ref = found.setdefault(eid, Ref(eid, uscc))
             ref.name = name
         exactly: dict[tuple[str, str], list[int]] = {}
+        places: dict[int, set[str]] = {}  # every district it was in
         for key, district, eid in sorted(bore):
             exactly.setdefault((key, district), []).append(eid)
+            places.setdefault(eid, set()).add(district)
         for key, eids in wanted.items():
             # a name in a district it bore there, else in any district it was in
             held: dict[str, list[int]] = {}
@@ -827,7 +826,6 @@ class Importer:
         self.first_lines.keep_made()
         self.summary_created.update(self.chunk_created)
         self.changed_records |= self.chunk_changed
-        self.cache_dirty |= self.chunk_dirty
         self.chunk_created.clear()
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
@@ -854,7 +852,7 @@ class Importer:
     def finish(self) -> None:
         self.flush()
         sync_sequences(self.session)
-        self.unit.counted(self.events_written, cache=self.cache_dirty)
+        self.unit.counted(self.events_written)  # (the enterprise table: commit_chunk)
 
 
 _SAME_RECORD = {  # what a record of each layout is, for same_record's message
