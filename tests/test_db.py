@@ -372,6 +372,28 @@ def test_tuples_reads_what_sqlalchemy_reads(db_url, cli):
         ledger.engine.dispose()
 
 
+def test_padded_in_lists_find_what_the_values_find_with_few_statement_texts():
+    """db.in_list: every length of list up to 5000 values gives one of a few statement
+    texts (sqlite3 keeps each text prepared), and the padded list finds exactly the rows
+    the values find, once each."""
+    from fugong.db import in_list
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT)")
+    conn.execute("CREATE INDEX t_code ON t (code)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"c{i}") for i in range(6000)])
+    texts = set()
+    for n in (0, 1, 2, 15, 16, 17, 300, 1025, 4999, 5000):
+        codes = [f"c{i * 7 % 6500}" for i in range(n)]  # some absent (ids up to 5999)
+        match, params = in_list(codes)
+        texts.add(match)
+        found = conn.execute(f"SELECT code FROM t WHERE code {match}", params).fetchall()  # noqa: S608
+        assert sorted(code for (code,) in found) == sorted({c for c in codes if int(c[1:]) < 6000})
+    assert len(texts) <= 8
+    with pytest.raises(ValueError):
+        in_list(["c1"] * 5001)
+
+
 def test_dates_bound_by_a_bulk_write_read_back_as_the_orm_writes_them(db_url, cli):
     """db.date_binder (the bulk writers' dates, without sqlite3's adapter per value)
     stores what SQLAlchemy's Date type stores: read back through the ORM as dates,

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from . import rules
 from .asof import counting_plans, with_merged
-from .db import ID_TABLES, among, bulk_insert, next_ids, sync_sequences, tuples
+from .db import ID_TABLES, among, bulk_insert, in_list, next_ids, sync_sequences, tuples
 from .errors import RowError, SheetError
 from .firstseen import FirstLines
 from .fresh import FreshWriter, fresh_rows, makes_plan
@@ -915,12 +915,12 @@ def _enterprises(session: Session, column: str, values: set[str]) -> list[tuple]
             part = wanted[start : start + 5000]
             # PostgreSQL takes the values as one array (a list of thousands of
             # placeholders costs the driver and the planner more than the look-up)
-            match = f"IN ({', '.join('?' * len(part))})" if sqlite else "= ANY(%s)"
+            match, params = in_list(part) if sqlite else ("= ANY(%s)", [part])
             cursor.execute(
                 "SELECT e.id, e.uscc, e.name_key, e.district, e.name, e.merged_into "  # noqa: S608
                 f"FROM enterprise e WHERE e.{column} {match} "
                 "AND (e.live OR e.merged_into IS NOT NULL)",
-                part if sqlite else (part,),
+                params,
             )
             found.extend(cursor.fetchall())
     finally:

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .db import among, date_binder, executemany
+from .db import among, date_binder, executemany, in_list
 from .layouts import COLUMNS, TEXT_COLUMNS
 from .models import Enterprise
 
@@ -448,7 +448,8 @@ class Memo:
             for start in range(0, len(values), 5000):  # under every bound-parameter limit
                 part = values[start : start + 5000]
                 if self.sqlite:
-                    cursor.execute(f"{sql} IN ({', '.join('?' * len(part))})", (*params, *part))
+                    match, padded = in_list(part)
+                    cursor.execute(f"{sql} {match}", (*params, *padded))
                 else:  # one array: a list of placeholders costs the server more
                     cursor.execute(f"{sql.replace('?', '%s')} = ANY(%s)", (*params, part))
                 if fetch:
