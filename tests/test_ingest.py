@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fugong.errors import FugongError, RowError, SheetError, ValueProblem
-from fugong.firstseen import FirstLines, FirstSeen
+from fugong.firstseen import FirstLines, FirstSeen, IdBits
 from fugong.ingest import RowErrors, SheetRow, open_sheet
 from fugong.layouts import ALIASES, COLUMNS, ENTERPRISE_COLUMNS, LAYOUTS
 from fugong.rejects import write_rejects
@@ -792,6 +792,19 @@ def test_first_lines_is_a_dict_of_first_lines(namings):
                 expected.append((j, held[0]))
         records, numbers, saids = map(list, zip(*block, strict=True))
         assert lines.mark(records, numbers, saids) == expected
+
+
+@given(
+    st.lists(st.integers(0, 70_000), max_size=200),
+    st.lists(st.integers(0, 80_000), min_size=1, max_size=8),
+)
+def test_id_bits_count_as_a_set_of_ids(ids, limits):
+    """IdBits (the records an import changed, a bit each) counts as a set would."""
+    bits = IdBits()
+    for rid in ids:
+        bits.add(rid)
+    for limit in limits:
+        assert bits.count_below(limit) == len({rid for rid in ids if rid < limit})
 
 
 def test_first_lines_holds_made_records_apart_until_their_chunk_is_written():

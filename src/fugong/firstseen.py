@@ -221,3 +221,25 @@ class FirstLines:
         if top >= len(table):
             table.frombytes(bytes(8 * (min(max(top + 1, 2 * len(table)), _DENSE) - len(table))))
         return dense
+
+
+class IdBits:
+    """A set of record ids as one bit each (ids are dense): the records an import
+    changed, 37 KB for 300k of them where a set of (kind, id) held ~30 MB."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+
+    def add(self, rid: int) -> None:
+        bits, byte = self._bits, rid >> 3
+        if byte >= len(bits):
+            bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))  # (doubling)
+        bits[byte] |= 1 << (rid & 7)
+
+    def count_below(self, limit: int) -> int:
+        """How many of the ids are below `limit`."""
+        whole, rest = divmod(limit, 8)
+        count = int.from_bytes(self._bits[:whole], "little").bit_count()
+        if rest and whole < len(self._bits):
+            count += (self._bits[whole] & ((1 << rest) - 1)).bit_count()
+        return count

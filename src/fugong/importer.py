@@ -13,7 +13,7 @@ table a block (the import assigns the new ids itself, holding the writer turn).
 from __future__ import annotations
 
 import gc
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ from . import rules
 from .asof import counting_plans, with_merged
 from .db import ID_TABLES, among, bulk_insert, in_list, next_ids, sync_sequences, tuples
 from .errors import RowError, SheetError
-from .firstseen import FirstLines
+from .firstseen import FirstLines, IdBits
 from .fresh import FreshWriter, fresh_rows, makes_plan
 from .ingest import RowBlock, Sheet
 from .layouts import ENTERPRISE_COLUMNS, MASTER_LAYOUTS
@@ -176,7 +176,7 @@ class Importer:
         self.order = UNSTORED  # recording order of this import's events
         # What the import did, summed over the chunks written so far …
         self.summary_created: Counter = Counter()
-        self.changed_records: set[tuple[str, int]] = set()
+        self.changed_records: dict[str, IdBits] = defaultdict(IdBits)  # kind -> ids
         self.events_written = 0
         # … and what the current chunk did, merged when it is written.
         self.chunk_created: Counter = Counter()
@@ -825,7 +825,8 @@ class Importer:
         self._chunk_named.clear()
         self.first_lines.keep_made()
         self.summary_created.update(self.chunk_created)
-        self.changed_records |= self.chunk_changed
+        for kind, rid in self.chunk_changed:
+            self.changed_records[kind].add(rid)
         self.chunk_created.clear()
         self.chunk_changed.clear()
         self.chunk_dirty.clear()
@@ -1243,11 +1244,11 @@ def import_sheet(
         if memo is not None:
             memo.close()
         summary.created = Counter(importer.summary_created)
-        summary.changed = Counter(
-            KIND_LAYOUT[kind]
-            for kind, rid in importer.changed_records
-            if rid < importer.first_id[kind]  # made by this import: counted as new
-        )
+        summary.changed = Counter()
+        for kind, ids in importer.changed_records.items():
+            # (records made by this import are counted as new)
+            summary.changed[KIND_LAYOUT[kind]] += ids.count_below(importer.first_id[kind])
+        summary.changed = +summary.changed  # (no kind with none)
         if summary.rows - summary.unchanged >= ANALYZE_AFTER:
             _refresh_statistics(session)
         return summary

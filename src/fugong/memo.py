@@ -270,12 +270,15 @@ class Memo:
 
     def touch(self, enterprises: Iterable[int], plans: Iterable[int]) -> None:
         """Records rows going through the rules may name (and so change)."""
-        enterprises, plans = set(enterprises), set(plans)
-        self.touched_enterprises |= enterprises
-        self.touched_plans |= plans
+        enterprises = set(enterprises)
         self.block_enterprises |= enterprises
+        if not self.reading:
+            return  # (the touched records matter only to rows looked up)
+        self.touched_enterprises |= enterprises
+        self.touched_plans.update(plans)
         if len(self.touched_enterprises) > TOUCHED_LIMIT:
             self.reading = False
+            self.touched_enterprises, self.touched_plans = set(), set()
 
     def untouched(self, rows: list[int]) -> list[int]:
         """Of rows `passed` returned, those whose records no row going through the
