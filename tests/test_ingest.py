@@ -795,8 +795,14 @@ def test_first_lines_is_a_dict_of_first_lines(namings):
 
 
 @given(
-    st.lists(st.integers(0, 70_000), max_size=200),
-    st.lists(st.integers(0, 80_000), min_size=1, max_size=8),
+    st.lists(
+        st.one_of(st.integers(0, 70_000), st.sampled_from([2**23 - 1, 2**23, 2**40])), max_size=200
+    ),
+    st.lists(
+        st.one_of(st.integers(0, 80_000), st.sampled_from([2**23, 2**23 + 1, 2**41])),
+        min_size=1,
+        max_size=8,
+    ),
 )
 def test_id_bits_count_as_a_set_of_ids(ids, limits):
     """IdBits (the records an import changed, a bit each) counts as a set would."""

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 import fugong.importer
+import fugong.memo
 from fugong.ingest import Sheet
 from fugong.memo import Memo
 
@@ -246,3 +247,34 @@ def test_a_memo_without_its_mark_is_not_trusted(cli, tmp_path, hits):
     assert hits[-1] == 0
     assert cli("import", "plans", sheet, "--date", "2020-02-14").exit_code == 0
     assert hits[-1] == len(POOL)
+
+
+def test_rows_looked_up_before_the_memo_stops_reading_go_by_what_the_block_touched(
+    cli, other_db_url, tmp_path, monkeypatch, hits
+):
+    """Past TOUCHED_LIMIT records sent through the rules, the memo stops looking rows
+    up; a row it looked up in that block still goes through the rules when a row of
+    the block named its record (found by a former name here), as without the memo."""
+    code, name, district = POOL[0]
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    first, renamed, sheet = (folder / f"{n}.csv" for n in ("first", "renamed", "sheet"))
+    first.write_text(HEADER + f"{code},{name},{district},50,计划复产,2020-02-20,,,\n", "utf-8")
+    kept = f"{code},{name}新,{district},50,计划复产,2020-02-20,,,\n"
+    renamed.write_text(HEADER + kept, "utf-8")
+    # line 2 names it by its former name (the rules), line 3 as remembered (the memo)
+    sheet.write_text(HEADER + f",{name},{district},60,计划复产,2020-02-20,,,\n" + kept, "utf-8")
+    steps = [
+        ("import", "plans", str(first), "2020-02-14", []),
+        ("command", ["enterprise", "edit", name, "--name", name + "新", "--date", "2020-02-14"]),
+        ("import", "plans", str(renamed), "2020-02-14", []),
+        ("import", "plans", str(sheet), "2020-02-14", ["--skip-invalid"]),
+    ]
+    monkeypatch.setattr(fugong.memo, "TOUCHED_LIMIT", 0)  # the first record touched
+    with_memo = run(cli, steps)
+    assert hits[-1] == 1  # line 3 was looked up
+    monkeypatch.setattr(fugong.importer, "MEMO_WAY", False)
+    by_rules = run(type(cli)(other_db_url), steps)
+    said = with_memo[0][-1][3]  # (stderr) line 3 refused for line 2's record
+    assert "sheet.csv:3: " in said and "与第 2 行是同一企业" in said, said
+    assert with_memo == by_rules

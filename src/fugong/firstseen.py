@@ -225,12 +225,17 @@ class FirstLines:
 
 class IdBits:
     """A set of record ids as one bit each (ids are dense): the records an import
-    changed, 37 KB for 300k of them where a set of (kind, id) held ~30 MB."""
+    changed, 37 KB for 300k of them where a set of (kind, id) held ~30 MB.  Ids past
+    _DENSE (a ledger whose ids were not given in turn) go in a set."""
 
     def __init__(self) -> None:
         self._bits = bytearray()
+        self._far: set[int] = set()
 
     def add(self, rid: int) -> None:
+        if rid >= _DENSE:
+            self._far.add(rid)
+            return
         bits, byte = self._bits, rid >> 3
         if byte >= len(bits):
             bits.extend(bytes(max(byte + 1 - len(bits), len(bits))))  # (doubling)
@@ -238,8 +243,8 @@ class IdBits:
 
     def count_below(self, limit: int) -> int:
         """How many of the ids are below `limit`."""
-        whole, rest = divmod(limit, 8)
+        whole, rest = divmod(min(limit, _DENSE), 8)
         count = int.from_bytes(self._bits[:whole], "little").bit_count()
         if rest and whole < len(self._bits):
             count += (self._bits[whole] & ((1 << rest) - 1)).bit_count()
-        return count
+        return count + sum(rid < limit for rid in self._far)

@@ -277,8 +277,9 @@ class Memo:
         self.touched_enterprises |= enterprises
         self.touched_plans.update(plans)
         if len(self.touched_enterprises) > TOUCHED_LIMIT:
+            # no more look-ups; the rows this block looked up still go by the sets
+            # (untouched), which flush() lets go of at the block's end
             self.reading = False
-            self.touched_enterprises, self.touched_plans = set(), set()
 
     def untouched(self, rows: list[int]) -> list[int]:
         """Of rows `passed` returned, those whose records no row going through the
@@ -315,6 +316,8 @@ class Memo:
                 f"DELETE FROM sheet_memo WHERE {_ROWS} AND enterprise_id", self.block_enterprises
             )
         self.block_enterprises = set()
+        if not self.reading:  # (touch: no rows are looked up any more)
+            self.touched_enterprises, self.touched_plans = set(), set()
         if not self.pending:
             return
         seen, plan_seen = self._newest()
