@@ -399,13 +399,15 @@ sqlite3.register_adapter(type(None), lambda _none: None)
 sqlite3.register_adapter(bool, int)
 
 
-# The lengths an IN list of bound values is padded to on SQLite (see in_list).
-_IN_LENGTHS = (16, 64, 256, 1024, 2048, 4096, 5000)
+# Values a statement's IN list takes at most (under every bound-parameter limit), and
+# the lengths a list is padded to on SQLite (see in_list).
+IN_LIST_MAX = 5000
+_IN_LENGTHS = (16, 64, 256, 1024, 2048, 4096, IN_LIST_MAX)
 
 
 def in_list(values: list) -> tuple[str, list]:
     """`IN (?, …)` and its values for SQLite, the list padded to one of a few
-    lengths (its last value repeated: IN ignores duplicates; at most 5000 values).
+    lengths (its last value repeated: IN ignores duplicates; at most IN_LIST_MAX values).
 
     sqlite3 keeps each statement text it has run prepared (128 of them a connection),
     and a prepared IN list of thousands of values holds about half a megabyte: a
@@ -415,7 +417,7 @@ def in_list(values: list) -> tuple[str, list]:
         return "IN (NULL)", []  # (true of no value)
     length = next((n for n in _IN_LENGTHS if n >= len(values)), None)
     if length is None:
-        raise ValueError(f"an IN list of {len(values)} values (at most {_IN_LENGTHS[-1]})")
+        raise ValueError(f"an IN list of {len(values)} values (at most {IN_LIST_MAX})")
     return f"IN ({', '.join('?' * length)})", [*values, *[values[-1]] * (length - len(values))]
 
 

@@ -26,7 +26,16 @@ from sqlmodel import Session
 
 from . import rules
 from .asof import counting_plans, with_merged
-from .db import ID_TABLES, among, bulk_insert, in_list, next_ids, sync_sequences, tuples
+from .db import (
+    ID_TABLES,
+    IN_LIST_MAX,
+    among,
+    bulk_insert,
+    in_list,
+    next_ids,
+    sync_sequences,
+    tuples,
+)
 from .errors import RowError, SheetError
 from .firstseen import FirstLines, IdBits
 from .fresh import FreshWriter, fresh_rows, makes_plan
@@ -912,8 +921,8 @@ def _enterprises(session: Session, column: str, values: set[str]) -> list[tuple]
     found: list[tuple] = []
     cursor = conn.connection.cursor()
     try:
-        for start in range(0, len(wanted), 5000):  # well under every bound-parameter limit
-            part = wanted[start : start + 5000]
+        for start in range(0, len(wanted), IN_LIST_MAX):
+            part = wanted[start : start + IN_LIST_MAX]
             # PostgreSQL takes the values as one array (a list of thousands of
             # placeholders costs the driver and the planner more than the look-up)
             match, params = in_list(part) if sqlite else ("= ANY(%s)", [part])
@@ -1244,11 +1253,11 @@ def import_sheet(
         if memo is not None:
             memo.close()
         summary.created = Counter(importer.summary_created)
-        summary.changed = Counter()
-        for kind, ids in importer.changed_records.items():
-            # (records made by this import are counted as new)
-            summary.changed[KIND_LAYOUT[kind]] += ids.count_below(importer.first_id[kind])
-        summary.changed = +summary.changed  # (no kind with none)
+        changed = {  # (records made by this import are counted as new)
+            KIND_LAYOUT[kind]: ids.count_below(importer.first_id[kind])
+            for kind, ids in importer.changed_records.items()
+        }
+        summary.changed = Counter({layout: n for layout, n in changed.items() if n})
         if summary.rows - summary.unchanged >= ANALYZE_AFTER:
             _refresh_statistics(session)
         return summary

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .db import among, date_binder, executemany, in_list
+from .db import IN_LIST_MAX, among, date_binder, executemany, in_list
 from .layouts import COLUMNS, TEXT_COLUMNS
 from .models import Enterprise
 
@@ -451,8 +451,8 @@ class Memo:
         found: list[tuple] = []
         cursor = self.conn.connection.cursor()
         try:
-            for start in range(0, len(values), 5000):  # under every bound-parameter limit
-                part = values[start : start + 5000]
+            for start in range(0, len(values), IN_LIST_MAX):
+                part = values[start : start + IN_LIST_MAX]
                 if self.sqlite:
                     match, padded = in_list(part)
                     cursor.execute(f"{sql} {match}", (*params, *padded))
